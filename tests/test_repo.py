@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -47,12 +49,14 @@ def test_notebooks_are_clean(tmp_path):
     assert not diff, f"run `nbdev_clean` and commit: these notebooks are not clean: {diff}"
 
 
+@pytest.mark.xdist_group("docs")
 def test_readme_matches_index():
     "README.md is what tools/docs.py generates from nbs/index.ipynb."
     res = subprocess.run([sys.executable, "tools/docs.py", "readme", "--check"], cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 0, res.stdout[-5000:] + res.stderr[-3000:]
 
 
+@pytest.mark.xdist_group("docs")
 def test_notebooks_render_to_html(tmp_path):
     "Every notebook goes through nbdev's docs processing and renders to HTML (the docs smoke test, no quarto)."
     res = subprocess.run([sys.executable, "tools/docs.py", "html", "--out", str(tmp_path)], cwd=ROOT, capture_output=True, text=True)

@@ -29,7 +29,7 @@ def processed_notebooks() -> dict[str, Path]:
     cfg = get_config(path=ROOT)
     proc_nbs(cfg.nbs_path, n_workers=0)
     cache = cfg.config_path / "_proc"
-    return {p.stem: p for p in sorted(cache.glob("*.ipynb"))}
+    return {p.stem: cache / p.name for p in sorted(Path(cfg.nbs_path).glob("*.ipynb"))}  # the cache may hold renamed ones
 
 
 def split_frontmatter(nb) -> tuple[dict, list]:
@@ -44,6 +44,7 @@ def readme_text(index_nb: Path, files_dir: str = "index_files") -> tuple[str, di
     "Markdown for README.md from the processed index notebook, and its output images {relative path: bytes}."
     nb = nbformat.read(index_nb, as_version=4)
     meta, nb.cells = split_frontmatter(nb)
+    nb.metadata["language_info"] = {"name": "python"}  # nbdev_clean strips it; it labels the code fences
     exporter = MarkdownExporter(exclude_raw=True)
     body, resources = exporter.from_notebook_node(nb, resources={"output_files_dir": files_dir})
     head = f"# {meta.get('title', 'deep_sep_priors')}\n\n"
