@@ -21,7 +21,7 @@ def _copy_project(dst: Path) -> Path:
     "Copy what nbdev needs (settings, notebooks, library) into `dst`, so checks never touch the working tree."
     for name in ("settings.ini", "setup.py"):
         shutil.copy2(ROOT / name, dst / name)
-    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints")
+    ignore = shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints", "checkpoints")
     for name in ("nbs", "deep_sep_priors"):
         shutil.copytree(ROOT / name, dst / name, ignore=ignore)
     return dst
@@ -33,19 +33,22 @@ def _differences(a: Path, b: Path, pattern: str) -> list[str]:
     return sorted(str(n) for n in names if not ((a / n).exists() and (b / n).exists() and filecmp.cmp(a / n, b / n, shallow=False)))
 
 
+def _changed_by(tool: str, tmp_path: Path, folder: str, pattern: str) -> list[str]:
+    "Files matching `pattern` under `folder` that running nbdev's `tool` on a copy of the project would change."
+    copy = _copy_project(tmp_path)
+    subprocess.run([_tool(tool)], cwd=copy, check=True, capture_output=True)
+    return _differences(ROOT / folder, copy / folder, pattern)
+
+
 def test_library_matches_notebooks(tmp_path):
     "deep_sep_priors/ is exactly what `nbdev_export` writes from nbs/ (nobody edited the .py by hand)."
-    copy = _copy_project(tmp_path)
-    subprocess.run([_tool("nbdev_export")], cwd=copy, check=True, capture_output=True)
-    diff = _differences(ROOT / "deep_sep_priors", copy / "deep_sep_priors", "*.py")
+    diff = _changed_by("nbdev_export", tmp_path, "deep_sep_priors", "*.py")
     assert not diff, f"run `nbdev_export` and commit: these library files differ from the notebooks' export: {diff}"
 
 
 def test_notebooks_are_clean(tmp_path):
     "Notebooks carry no execution counts or stray metadata (`nbdev_clean` changes nothing)."
-    copy = _copy_project(tmp_path)
-    subprocess.run([_tool("nbdev_clean")], cwd=copy, check=True, capture_output=True)
-    diff = _differences(ROOT / "nbs", copy / "nbs", "*.ipynb")
+    diff = _changed_by("nbdev_clean", tmp_path, "nbs", "*.ipynb")
     assert not diff, f"run `nbdev_clean` and commit: these notebooks are not clean: {diff}"
 
 
