@@ -13,6 +13,7 @@ import time
 
 import pandas as pd
 import torch
+import yaml
 
 from deep_sep_priors.data.toy import SOURCE_NAMES, ToyConfig, toy_sources, toy_test_set
 from deep_sep_priors.metrics import results_frame, results_table, si_sdr, si_sdr_improvement
@@ -21,12 +22,15 @@ from deep_sep_priors.separate.langevin import LangevinConfig, langevin_separate
 from deep_sep_priors.separate.nmf import learn_dictionary, nmf_separate
 
 
+def _value(raw: str):
+    "A YAML scalar, like dsp-train-prior's --set; '2e-5' (a string to YAML 1.1) is read as a number."
+    v = yaml.safe_load(raw)
+    try: return float(v) if isinstance(v, str) else v
+    except ValueError: return v
+
 def _parse(spec: str) -> dict:
-    out = {}
-    for item in filter(None, spec.split(",")):
-        k, _, v = item.partition("=")
-        out[k.strip()] = eval(v, {}, {})  # numbers and booleans
-    return out
+    "'a=1,b=true,delta=2e-5' -> {'a': 1, 'b': True, 'delta': 2e-05}."
+    return {k.strip(): _value(v) for k, _, v in (item.partition("=") for item in filter(None, spec.split(",")))}
 
 
 def main(argv=None):
