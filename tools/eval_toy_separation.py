@@ -5,7 +5,9 @@
     python3 tools/eval_toy_separation.py --priors toy --warm-start nmf   # Langevin refining NMF's estimates
 
 Methods: the mix itself (the floor), NMF with per-source dictionaries learned from isolated examples
-(the same supervision as the priors), and annealed Langevin under the priors. The test set is
+(the same supervision as the priors), annealed Langevin / reverse diffusion under the priors, the amortised
+ELBO posterior (--posterior, trained by tools/train_toy_posterior.py), and two upper bounds that read the
+truth: the same posterior network trained supervised (--supervised) and the oracle ratio mask. The test set is
 `toy_test_set(n, seed=1234)`; tune on another seed (--seed), never on this one.
 """
 import argparse
@@ -19,7 +21,9 @@ from deep_sep_priors.data.toy import SOURCE_NAMES, ToyConfig, toy_sources, toy_t
 from deep_sep_priors.metrics import results_frame, results_table, si_sdr, si_sdr_improvement
 from deep_sep_priors.priors import load_priors
 from deep_sep_priors.separate.langevin import LangevinConfig, langevin_separate
+from deep_sep_priors.separate.elbo import PosteriorNet, elbo_separate
 from deep_sep_priors.separate.nmf import learn_dictionary, nmf_separate
+from deep_sep_priors.separate.oracle import oracle_ratio_mask
 
 
 def _value(raw: str):
@@ -43,6 +47,9 @@ def main(argv=None):
     p.add_argument("--nmf-components", type=int, default=32)
     p.add_argument("--warm-start", choices=["none", "nmf", "oracle"], default="none",
                    help="also run Langevin started from NMF's estimates, or from the truth (an oracle diagnostic, not a method), plus N(0, sigma_max^2)")
+    p.add_argument("--posterior", default=None, help="posterior.pt of the ELBO separator")
+    p.add_argument("--supervised", default=None, help="posterior.pt of the same network trained supervised (upper bound)")
+    p.add_argument("--no-langevin", action="store_true", help="skip the Langevin separator")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--batch", type=int, default=4, help="mixes separated at once by Langevin")
     args = p.parse_args(argv)
@@ -60,9 +67,15 @@ def main(argv=None):
     if list(priors) != list(SOURCE_NAMES): raise SystemExit(f"expected priors for {SOURCE_NAMES}, got {list(priors)}")
     lcfg = LangevinConfig(**_parse(args.langevin))
     g = torch.Generator().manual_seed(0)
-    t = time.perf_counter()
-    estimates["Langevin"] = torch.cat([langevin_separate(m, priors, lcfg, generator=g) for m in mix.split(args.batch)])
-    seconds["Langevin"] = (time.perf_counter() - t) / args.n
+    if not args.no_langevin:
+        t = time.perf_counter()
+        estimates["Langevin"] = torch.cat([langevin_separate(m, priors, lcfg, generator=g) for m in mix.split(args.batch)])
+        seconds["Langevin"] = (time.perf_counter() - t) / args.n
+    for name, path in [("ELBO posterior", args.posterior), ("supervised posterior (upper bound)", args.supervised)]:
+        if path:
+            post = PosteriorNet.load(path)
+            t = time.perf_counter(); estimates[name] = elbo_separate(mix, post); seconds[name] = (time.perf_counter() - t) / args.n
+    t = time.perf_counter(); estimates["oracle ratio mask (upper bound)"] = oracle_ratio_mask(mix, src); seconds["oracle ratio mask (upper bound)"] = (time.perf_counter() - t) / args.n
     if args.warm_start != "none":
         start = estimates["NMF"] if args.warm_start == "nmf" else src
         name = f"Langevin from {'NMF' if args.warm_start == 'nmf' else 'truth (oracle)'} + N(0, {lcfg.sigma_max}^2)"
