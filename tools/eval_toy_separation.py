@@ -13,14 +13,14 @@ truth: the same posterior network trained supervised (--supervised) and the orac
 import argparse
 import time
 
-import pandas as pd
 import torch
 import yaml
 
 from deep_sep_priors.data.toy import SOURCE_NAMES, ToyConfig, toy_sources, toy_test_set
-from deep_sep_priors.metrics import results_frame, results_table, si_sdr, si_sdr_improvement
 from deep_sep_priors.priors import load_priors
 from deep_sep_priors.separate.langevin import LangevinConfig, langevin_separate
+from deep_sep_priors.demo import score_table
+from deep_sep_priors.diagnostics.discriminative import NoiseClassifier, guide_priors
 from deep_sep_priors.separate.elbo import PosteriorNet, elbo_separate
 from deep_sep_priors.separate.nmf import learn_dictionary, nmf_separate
 from deep_sep_priors.separate.oracle import oracle_ratio_mask
@@ -50,6 +50,8 @@ def main(argv=None):
     p.add_argument("--posterior", default=None, help="posterior.pt of the ELBO separator")
     p.add_argument("--supervised", default=None, help="posterior.pt of the same network trained supervised (upper bound)")
     p.add_argument("--no-langevin", action="store_true", help="skip the Langevin separator")
+    p.add_argument("--classifier", default=None, help="classifier.pt: also run Langevin under the priors guided by it (nbs/19_discriminative.ipynb)")
+    p.add_argument("--guidance", type=float, nargs="*", default=[1.0], help="classifier-guidance weights to run")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--batch", type=int, default=4, help="mixes separated at once by Langevin")
     args = p.parse_args(argv)
@@ -71,6 +73,13 @@ def main(argv=None):
         t = time.perf_counter()
         estimates["Langevin"] = torch.cat([langevin_separate(m, priors, lcfg, generator=g) for m in mix.split(args.batch)])
         seconds["Langevin"] = (time.perf_counter() - t) / args.n
+    if args.classifier:
+        clf = NoiseClassifier.load(args.classifier)
+        for w in args.guidance:
+            guided, name = guide_priors(priors, clf, w), f"Langevin, classifier-guided (w={w:g})"
+            t = time.perf_counter()
+            estimates[name] = torch.cat([langevin_separate(m, guided, lcfg, generator=torch.Generator().manual_seed(0)) for m in mix.split(args.batch)])
+            seconds[name] = (time.perf_counter() - t) / args.n
     for name, path in [("ELBO posterior", args.posterior), ("supervised posterior (upper bound)", args.supervised)]:
         if path:
             post = PosteriorNet.load(path)
@@ -83,13 +92,7 @@ def main(argv=None):
         estimates[name] = torch.cat([langevin_separate(m, priors, lcfg, generator=g, warm_start=w) for m, w in zip(mix.split(args.batch), start.split(args.batch))])
         seconds[name] = (time.perf_counter() - t) / args.n
 
-    tables = []
-    for metric, fn in [("SI-SDR", lambda e: si_sdr(e, src)), ("SI-SDRi", lambda e: si_sdr_improvement(e, src, mix))]:
-        table = results_table(results_frame({k: fn(e) for k, e in estimates.items()}, SOURCE_NAMES, metric))
-        table.columns = pd.MultiIndex.from_product([[metric], table.columns])
-        tables.append(table)
-    table = pd.concat(tables, axis=1)
-    table[("time", "s per mix")] = pd.Series(seconds).round(2)
+    table = score_table(estimates, src, mix, seconds, SOURCE_NAMES)
     print(f"toy test set: {args.n} mixes x {args.length} samples at 16 kHz (seed {args.seed}); torch threads {torch.get_num_threads()}")
     steps = {k: pr.metadata.get("steps") for k, pr in priors.items()}
     print(f"priors: {args.priors} ({', '.join(f'{k}: {priors[k].kind}, {v} steps' for k, v in steps.items())})")
