@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..audio import check_audio
-from ..core import as_sigma, atomic_torch_save
+from ..core import as_sigma, atomic_torch_save, load_checkpoint
 from ..priors import Prior
 from ..score_prior import NoiseEmbedding
 
@@ -75,10 +75,7 @@ class NoiseClassifier(nn.Module):
     @staticmethod
     def load(path, map_location="cpu") -> "NoiseClassifier":
         "Load a classifier saved by `save` (safe: `weights_only=True`)."
-        path = Path(path)
-        if not path.is_file(): raise FileNotFoundError(f"classifier checkpoint not found: {path}")
-        ckpt = torch.load(path, map_location=map_location, weights_only=True)
-        if ckpt.get("format") != CLASSIFIER_FORMAT: raise ValueError(f"{path}: not a classifier checkpoint (format {ckpt.get('format')!r})")
+        ckpt = load_checkpoint(path, CLASSIFIER_FORMAT, "classifier", map_location)
         cfg = ClassifierConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in ckpt["config"].items()})
         net = NoiseClassifier(ckpt["sources"], ckpt["sample_rate"], cfg)
         net.load_state_dict(ckpt["state_dict"])
