@@ -53,11 +53,7 @@ def score_table(estimates: dict[str, Tensor], sources: Tensor, mix: Tensor, seco
 # %% ../nbs/25_demo.ipynb #e35c9a53
 def check_posterior(posterior, priors: dict[str, Prior]) -> PosteriorNet:
     "The posterior (a `PosteriorNet` or a path to one) if it separates the priors' sources at their rate; a clear error otherwise."
-    post = posterior if isinstance(posterior, PosteriorNet) else PosteriorNet.load(posterior)
-    if post.sources != list(priors): raise ValueError(f"the posterior separates {post.sources}, but the priors are {list(priors)}")
-    rate = next(iter(priors.values())).info.sample_rate
-    if post.sample_rate != rate: raise ValueError(f"the posterior is at {post.sample_rate} Hz, the priors at {rate} Hz")
-    return post
+    return (posterior if isinstance(posterior, PosteriorNet) else PosteriorNet.load(posterior)).check_priors(priors)
 
 def demo_estimates(mix: Tensor, sources: Tensor, priors: dict[str, Prior], methods=("nmf", "langevin", "elbo"),
                    posterior: PosteriorNet | None = None, langevin: LangevinConfig = LangevinConfig(), seed: int = DEMO_SEED,

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..audio import check_audio
-from ..core import as_sigma, atomic_torch_save, load_checkpoint
+from ..core import as_sigma, atomic_torch_save, load_checkpoint, resume_training_state, save_training_state
 from ..priors import Prior
 from ..score_prior import NoiseEmbedding
 
@@ -91,11 +91,7 @@ def train_classifier(sources: list[str], sample_rate: int, batches: Callable[[in
     net = NoiseClassifier(sources, sample_rate, config).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=config.lr)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 0.5 * (1 + math.cos(math.pi * min(step / config.steps, 1.0))))
-    start, out = 0, Path(out) if out is not None else None
-    if out is not None and (out / "last.pt").exists():
-        state = torch.load(out / "last.pt", map_location=device, weights_only=True)
-        if state["config"] != asdict(config): raise ValueError(f"cannot resume {out / 'last.pt'}: its config differs")
-        net.load_state_dict(state["model"]); opt.load_state_dict(state["opt"]); sched.load_state_dict(state["sched"]); start = state["step"]
+    start = resume_training_state(out, asdict(config), net, opt, sched, device) if out is not None else 0
     stop = config.steps if until is None else min(until, config.steps)
     steps = range(start, stop)
     if progress:
@@ -112,8 +108,8 @@ def train_classifier(sources: list[str], sample_rate: int, batches: Callable[[in
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
         if progress: steps.set_postfix(loss=f"{loss.item():.3f}")
         if out is not None and ((step + 1) % config.ckpt_every == 0 or step + 1 == stop):
-            atomic_torch_save({"config": asdict(config), "step": step + 1, "model": net.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict()}, out / "last.pt")
-            net.save(out / "classifier.pt", steps=step + 1)
+            save_training_state(out, asdict(config), step + 1, net, opt, sched)
+            net.save(Path(out) / "classifier.pt", steps=step + 1)
     return net.eval()
 
 # %% ../../nbs/19_discriminative.ipynb #8e81b6a3
