@@ -6,22 +6,32 @@
 #   TORCH_SPEC  torch to install when none is importable yet (default: torch==2.13.0, the CPU build
 #               this project's machines carry). An existing torch, e.g. a GPU server's CUDA build,
 #               is always kept: requirements only ask for torch>=2.1.
+#   DSP_SOUNDFONT  a General MIDI .sf2 to use instead of a Debian soundfont (then none is installed)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 
-# 1. FFmpeg: `musdb` (through stempeg) refuses to import without ffmpeg/ffprobe on PATH, even for wav data.
-if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; then
+# 1. Debian packages, each only when its command or file is missing:
+#    - FFmpeg: `musdb` (through stempeg) refuses to import without ffmpeg/ffprobe on PATH, even for wav data;
+#    - FluidSynth and a General MIDI soundfont (TimGM6mb, 6 MB): `deep_sep_priors.data.synth` renders its synthetic
+#      multitrack set with them (`fluid-soundfont-gm`, 140 MB, sounds better and is used when installed).
+apt_install() {  # apt_install WHAT PACKAGE...
+  local what=$1; shift
   if command -v apt-get >/dev/null 2>&1; then
-    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-    echo "install.sh: installing Debian's ffmpeg"
-    $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends ffmpeg >/dev/null
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    echo "install.sh: installing Debian's $*"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
   else
-    echo "install.sh: ffmpeg/ffprobe not found; install FFmpeg (conda install ffmpeg, brew install ffmpeg, ...) and rerun" >&2
+    echo "install.sh: $what not found and no apt-get to install Debian's $*; install it (conda, brew, ...) and rerun" >&2
     exit 1
   fi
-fi
+}
+if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; then apt_install ffmpeg/ffprobe ffmpeg; fi
+missing=()
+command -v fluidsynth >/dev/null 2>&1 || missing+=(fluidsynth)
+ls /usr/share/sounds/sf2/*.sf2 >/dev/null 2>&1 || [ -n "${DSP_SOUNDFONT:-}" ] || missing+=(timgm6mb-soundfont)
+if [ ${#missing[@]} -gt 0 ]; then apt_install "FluidSynth / a GM soundfont" "${missing[@]}"; fi
 
 # 2. torch: keep whatever build is installed (CUDA on a GPU server); otherwise the pinned CPU build.
 if ! "$PY" -c "import torch" >/dev/null 2>&1; then
