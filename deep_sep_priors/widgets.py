@@ -31,7 +31,7 @@ from .diagnostics.cross_likelihood import cross_likelihood
 from .langevin import sigma_schedule
 from .metrics import si_sdr
 from .priors import Prior, check_same_sample_rate
-from .separate.api import _as_priors, _read_mix, separate
+from .separate.api import as_priors, read_mix, separate
 from .separate.langevin import LangevinConfig, langevin_separate
 
 # %% auto #0
@@ -99,7 +99,7 @@ class Separation:
 def _priors_on(priors, device=None) -> dict[str, Prior]:
     "`{source: Prior}` from what `separate` takes (a folder, a shipped set's name or a dict), on `device` (default: as `separate` chooses)."
     if device is None: device = next(iter(priors.values())).device if isinstance(priors, dict) and priors else default_device()
-    return _as_priors(priors, torch.device(device))
+    return as_priors(priors, torch.device(device))
 
 @contextmanager
 def _threads(n: int | None):
@@ -174,7 +174,7 @@ class SeparationExplorer(_Explorer):
     def _read(self, mixes, sample_rate) -> tuple[list[Tensor], list[int]]:
         if isinstance(mixes, Tensor): mixes = list(check_audio(mixes, name="SeparationExplorer: mixes", ndim=2))
         if not isinstance(mixes, (list, tuple)) or not mixes: raise ValueError("SeparationExplorer: mixes must be a (n, time) tensor or a non-empty list of signals")
-        read = [_read_mix(x, sample_rate, name=f"mix {i}") for i, x in enumerate(mixes)]
+        read = [read_mix(x, sample_rate, name=f"mix {i}") for i, x in enumerate(mixes)]
         return [x.cpu() for x, _ in read], [r or self.rate for _, r in read]
 
     def _check_sources(self, sources) -> Tensor:
@@ -349,7 +349,7 @@ class PriorExplorer(_Explorer):
         self.refresh()
 
     def _read_clip(self, clip, sample_rate, max_clip: int) -> Tensor:
-        x, rate = _read_mix(clip, sample_rate, name="clip")
+        x, rate = read_mix(clip, sample_rate, name="clip")
         x = resample(x, rate or self.rate, self.rate)
         n = min(x.shape[-1], max_clip) // self.multiple * self.multiple
         if n == 0: raise ValueError(f"PriorExplorer: the clip is shorter than {self.multiple} samples at {self.rate} Hz")

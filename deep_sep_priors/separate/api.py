@@ -32,7 +32,8 @@ from .langevin import LangevinConfig, langevin_separate
 
 # %% auto #0
 __all__ = ['SEPARATORS', 'Separator', 'register_separator', 'get_separator', 'parse_overrides', 'langevin_chunks', 'chunk_layout',
-           'split_chunks', 'crossfade_window', 'overlap_add', 'merge_chunks', 'separate', 'separate_file', 'main']
+           'split_chunks', 'crossfade_window', 'overlap_add', 'merge_chunks', 'read_mix', 'as_priors', 'separate',
+           'separate_file', 'main']
 
 # %% ../../nbs/22_separate.ipynb #92c736d2
 @dataclass(frozen=True)
@@ -142,7 +143,7 @@ def merge_chunks(frames: Tensor, hop: int, length: int) -> Tensor:
     return (overlap_add(frames * w, hop) / overlap_add(w.expand(n, size), hop))[..., :length]
 
 # %% ../../nbs/22_separate.ipynb #938a5019
-def _read_mix(mix, sample_rate: int | None, name: str = "mix") -> tuple[Tensor, int | None]:
+def read_mix(mix, sample_rate: int | None, name: str = "mix") -> tuple[Tensor, int | None]:
     "A mono `(time,)` tensor and its rate (None: unknown) from a path or a `(time,)` / `(channels, time)` tensor; channels are averaged with a warning."
     if isinstance(mix, (str, Path)):
         if sample_rate is not None: raise ValueError("sample_rate: a file's rate is read from the file; pass sample_rate only with a tensor")
@@ -158,7 +159,7 @@ def _read_mix(mix, sample_rate: int | None, name: str = "mix") -> tuple[Tensor, 
         x = to_mono(x)
     return x, sample_rate
 
-def _as_priors(priors, device) -> dict[str, Prior]:
+def as_priors(priors, device) -> dict[str, Prior]:
     "`{source: Prior}` on `device` from a folder, a shipped set's name or a dict."
     if isinstance(priors, (str, Path)): return load_priors(priors, map_location=device)
     if not isinstance(priors, dict) or not priors or not all(isinstance(p, Prior) for p in priors.values()):
@@ -177,9 +178,9 @@ def separate(mix, priors="toy", method: str = "langevin", sample_rate: int | Non
     sep = get_separator(method)
     cfg = sep.make_config(config, **options)  # bad options fail before any work
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1: raise ValueError(f"batch_size: expected an integer >= 1, got {batch_size!r}")
-    x, rate_in = _read_mix(mix, sample_rate)
+    x, rate_in = read_mix(mix, sample_rate)
     if device is None: device = next(iter(priors.values())).device if isinstance(priors, dict) and priors else default_device()
-    priors = _as_priors(priors, torch.device(device))
+    priors = as_priors(priors, torch.device(device))
     rate = check_same_sample_rate(priors.values(), "separate")
     rate_in, length = rate_in or rate, x.shape[-1]
     x = resample(x, rate_in, rate)
@@ -201,7 +202,7 @@ def separate(mix, priors="toy", method: str = "langevin", sample_rate: int | Non
 
 def separate_file(path, out_dir, priors="toy", method: str = "langevin", **kwargs) -> dict[str, Path]:
     "Separate the audio file `path` into `<out_dir>/<path stem>/<source>.wav` (float wavs at the file's rate, written atomically); `{source: path}`."
-    x, rate = _read_mix(Path(path), None)
+    x, rate = read_mix(Path(path), None)
     est = separate(x, priors, method, sample_rate=rate, **kwargs)
     bad = [name for name in est if not re.fullmatch(r"[\w][\w.+-]*", name)]
     if bad: raise ValueError(f"source names {bad} are not safe file names")
