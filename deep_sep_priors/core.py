@@ -14,11 +14,12 @@ from typing import Iterator
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 from torch import Tensor
 
 # %% auto #0
 __all__ = ['atomic_write', 'atomic_torch_save', 'save_training_state', 'resume_training_state', 'load_checkpoint',
-           'default_device', 'seed_everything', 'as_sigma']
+           'default_device', 'seed_everything', 'limit_threads', 'as_sigma']
 
 # %% ../nbs/00_core.ipynb #64a8fa30
 @contextlib.contextmanager
@@ -74,6 +75,17 @@ def seed_everything(seed: int) -> torch.Generator:
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
+
+# %% ../nbs/00_core.ipynb #05151cb8
+@contextlib.contextmanager
+def limit_threads(n: int | None):
+    "Inside: at most `n` torch and BLAS threads (None: leave them alone). On a busy CPU one thread is many times faster than too many."
+    if n is None: yield; return
+    old = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        with threadpool_limits(n): yield
+    finally: torch.set_num_threads(old)
 
 # %% ../nbs/00_core.ipynb #e6ab0964
 def as_sigma(sigma, batch: int, like: Tensor) -> Tensor:

@@ -10,9 +10,9 @@ from typing import NamedTuple
 
 import pandas as pd
 import torch
-from threadpoolctl import threadpool_limits
 from torch import Tensor
 
+from .core import limit_threads
 from .data.toy import ToyConfig, toy_test_set
 from .demo import METHODS, demo_estimates, score_table
 from .priors import Prior, load_priors
@@ -51,10 +51,5 @@ def evaluate_toy(priors="toy", n: int = 8, length: int = 4096, seed: int = TEST_
             for row, c in (variants or {}).items()}
     rows.update({row: (lambda fn=fn: fn(mix, sources, priors)) for row, fn in (extra or {}).items()})
     if sup is not None: rows[SUPERVISED] = lambda: elbo_separate(mix, sup)
-    old_threads = torch.get_num_threads()
-    if threads: torch.set_num_threads(threads)
-    try:
-        with threadpool_limits(threads):
-            estimates, seconds = demo_estimates(mix, sources, priors, methods, post, langevin, seed, progress, rows)
-    finally: torch.set_num_threads(old_threads)
+    with limit_threads(threads): estimates, seconds = demo_estimates(mix, sources, priors, methods, post, langevin, seed, progress, rows)
     return Evaluation(score_table(estimates, sources, mix, seconds, names), mix, sources, estimates)

@@ -11,7 +11,6 @@ import inspect
 import math
 import re
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from threadpoolctl import threadpool_limits
 from torch import Tensor
 
 from .audio import check_audio, play, plot_spectrogram, plot_waveform, resample
-from .core import default_device
+from .core import default_device, limit_threads
 from .data.toy import ToyConfig, toy_test_set
 from .demo import DEMO_SEED, FLOOR, ORACLE, METHODS, check_posterior, demo_estimates
 from .diagnostics.cross_likelihood import cross_likelihood
@@ -100,16 +99,6 @@ def _priors_on(priors, device=None) -> dict[str, Prior]:
     "`{source: Prior}` from what `separate` takes (a folder, a shipped set's name or a dict), on `device` (default: as `separate` chooses)."
     if device is None: device = next(iter(priors.values())).device if isinstance(priors, dict) and priors else default_device()
     return as_priors(priors, torch.device(device))
-
-@contextmanager
-def _threads(n: int | None):
-    "Inside: at most `n` torch and BLAS threads (None: leave them alone). On a busy CPU one thread is many times faster than too many."
-    if n is None: yield; return
-    old = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        with threadpool_limits(n): yield
-    finally: torch.set_num_threads(old)
 
 def _snapshot(title: str, rows: list[tuple[str, list[str]]], images: list[bytes]) -> str:
     "Static HTML: a `title` line, a table row of cells for each `(label, [html, ...])`, then the PNG `images`."
@@ -203,7 +192,7 @@ class SeparationExplorer(_Explorer):
         self.check_method(method)
         if (method, i) not in self.cache:
             t = time.perf_counter()
-            with _threads(self.threads): self.cache[(method, i)] = self._separate(method, i)
+            with limit_threads(self.threads): self.cache[(method, i)] = self._separate(method, i)
             self.cache[(method, i)].seconds = time.perf_counter() - t
             self.runs += 1
         return self.cache[(method, i)]
@@ -365,7 +354,7 @@ class PriorExplorer(_Explorer):
         "The shown sample `(length,)` of the chosen prior at the chosen sigma and seed, drawn once and then cached."
         key = (self.prior.value, float(self.sigma.value), int(self.seed.value))
         if key not in self.samples:
-            with _threads(self.threads): self.samples[key] = _sample(self.priors[key[0]], key[1], self.length, key[2], self.n_levels)
+            with limit_threads(self.threads): self.samples[key] = _sample(self.priors[key[0]], key[1], self.length, key[2], self.n_levels)
         return self.samples[key]
 
     def scores(self) -> pd.DataFrame:
@@ -374,7 +363,7 @@ class PriorExplorer(_Explorer):
         data = {f"sample of {self.prior.value}": (self.sample, self.seed.value), **({"your clip": (self.clip, None)} if self.clip is not None else {})}
         for name, (x, seed) in data.items():
             if (name, sigma, seed) not in self.likelihoods:
-                with _threads(self.threads): frame = cross_likelihood(self.priors, {name: x[None]}, sigmas=(sigma,), n_levels=self.bound_levels)
+                with limit_threads(self.threads): frame = cross_likelihood(self.priors, {name: x[None]}, sigmas=(sigma,), n_levels=self.bound_levels)
                 self.likelihoods[(name, sigma, seed)] = frame.set_index("prior").log_likelihood
             rows[name] = self.likelihoods[(name, sigma, seed)]
         return pd.DataFrame(rows).T[list(self.priors)]
