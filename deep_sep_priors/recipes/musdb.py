@@ -32,6 +32,7 @@ from torch import Tensor
 
 from ..audio import save_audio
 from ..core import atomic_write
+from ..diagnostics.cross_likelihood import classification_accuracy, cross_likelihood, cross_likelihood_matrix
 from ..data.musdb import MUSDB_SOURCES, Cut, DecodedCache, MusdbRandomCuts, musdb_test_cuts, open_musdb
 from ..demo import FLOOR, METHODS, ORACLE
 from ..evaluate import SUPERVISED
@@ -46,13 +47,13 @@ from ..train import TrainConfig, train_prior
 
 # %% auto #0
 __all__ = ['STAGES', 'ROWS', 'POSTERIOR', 'TINY_PRIOR', 'TINY_TRAIN', 'TINY', 'BOOKKEEPING', 'MusdbRecipe', 'prepare',
-           'prior_finished', 'train_commands', 'collect_priors', 'train_priors', 'posterior_batches',
-           'train_posteriors', 'item_name', 'select_test_items', 'load_item', 'nmf_dictionaries', 'separators',
-           'separate_test_set', 'score_item', 'results_summary', 'markdown_table', 'evaluate_estimates', 'run_recipe',
-           'main']
+           'prior_finished', 'train_commands', 'collect_priors', 'train_priors', 'markdown_table', 'likelihood_data',
+           'likelihood_markdown', 'stem_likelihoods', 'posterior_batches', 'train_posteriors', 'item_name',
+           'select_test_items', 'load_item', 'nmf_dictionaries', 'separators', 'separate_test_set', 'score_item',
+           'results_summary', 'evaluate_estimates', 'run_recipe', 'main']
 
 # %% ../../nbs/30_musdb_recipe.ipynb #20eabc9d
-STAGES = ("prepare", "train", "posterior", "separate", "evaluate")
+STAGES = ("prepare", "train", "likelihood", "posterior", "separate", "evaluate")
 ROWS = {"mix": FLOOR, "langevin": METHODS["langevin"], "elbo": METHODS["elbo"], "supervised": SUPERVISED,
         "nmf": METHODS["nmf"], "oracle": ORACLE}  # method -> its row in the table; "mix", the floor, is always scored
 POSTERIOR = {"net": {"channels": (32, 64, 128, 256, 512), "strides": (4, 4, 4, 4), "blocks": 2, "kernel_size": 5,
@@ -65,7 +66,7 @@ TINY_PRIOR = {  # per prior kind: a network that trains in seconds on a CPU
 TINY_TRAIN = {"segment_length": 1024, "steps": 20, "batch_size": 4, "warmup": 2, "eval_every": 10, "ckpt_every": 10, "eval_examples": 8}
 TINY = {"posterior": {"net": {"channels": (8, 8), "strides": (4,), "blocks": 1, "kernel_size": 3, "bottleneck_dilations": (1,), "emb_dim": 8},
                       "steps": 10, "batch_size": 4, "warmup": 2, "ckpt_every": 5},
-        "test_seconds": 1.0, "cuts_per_track": 2, "langevin": {"n_levels": 4}, "nmf_components": 4, "nmf_examples": 8}
+        "test_seconds": 1.0, "cuts_per_track": 2, "langevin": {"n_levels": 4}, "nmf_components": 4, "nmf_examples": 8, "likelihood_levels": 4}
 
 def _override(key: str, value) -> str:
     "`key=value` that `TrainConfig.from_sources` (YAML) reads back as `value`: plain for strings that survive YAML, JSON otherwise."
@@ -97,6 +98,9 @@ class MusdbRecipe:
     batch_size: int = 8  # chunks separated at once
     nmf_components: int = 32  # NMF templates per stem, learned from `nmf_examples` isolated training cuts of one segment
     nmf_examples: int = 256
+    likelihood_sigmas: tuple = (0.01, 0.1)  # noise levels of the likelihood check (nats/sample of x + N(0, sigma^2))
+    likelihood_cuts: int = 2  # held-out cuts of one training segment per test track and stem in which that stem sounds
+    likelihood_levels: int = 32  # levels of the diffusion bound for score-only priors (`log_likelihood`)
     window_seconds: float = 1.0  # BSS-eval window and hop (SiSEC: 1 s)
     workers: int = 1  # scoring processes (museval: ~0.1 s per second of mono 16 kHz audio and row, on one core)
     device: str = "auto"  # "auto": cuda (cuda:LOCAL_RANK under torchrun) if available, else cpu
@@ -105,7 +109,7 @@ class MusdbRecipe:
     tiny: bool = False  # set by `from_options(tiny=True)`, which also applies the TINY preset; adds TINY_PRIOR / TINY_TRAIN to the priors
 
     def __post_init__(self):
-        for name in ("prior_set", "sources", "methods"):
+        for name in ("prior_set", "sources", "methods", "likelihood_sigmas"):
             value = getattr(self, name)
             setattr(self, name, (value,) if isinstance(value, str) else tuple(value))
         bad = [s for s in self.sources if s not in MUSDB_SOURCES]
@@ -118,7 +122,9 @@ class MusdbRecipe:
         if self.mixture == "real" and set(self.sources) != set(MUSDB_SOURCES):
             raise ValueError("MusdbRecipe: mixture='real' (MUSDB's mixture.wav) sums all four stems; with a subset of the stems use mixture='mean'")
         if self.test_seconds is not None and self.test_seconds <= 0: raise ValueError(f"MusdbRecipe.test_seconds: None or > 0, got {self.test_seconds}")
-        if min(self.cuts_per_track, self.workers, self.batch_size) < 1: raise ValueError("MusdbRecipe: cuts_per_track, workers and batch_size must be >= 1")
+        if min(self.cuts_per_track, self.workers, self.batch_size, self.likelihood_cuts, self.likelihood_levels) < 1:
+            raise ValueError("MusdbRecipe: cuts_per_track, workers, batch_size, likelihood_cuts and likelihood_levels must be >= 1")
+        if not self.likelihood_sigmas or min(self.likelihood_sigmas) <= 0: raise ValueError(f"MusdbRecipe.likelihood_sigmas: one or more levels > 0, got {list(self.likelihood_sigmas)}")
         allowed = {f.name for f in dataclasses.fields(ElboConfig)} - {"objective"}
         if set(self.posterior) - allowed: raise ValueError(f"MusdbRecipe.posterior: unknown ElboConfig keys {sorted(set(self.posterior) - allowed)}; valid: {sorted(allowed)}")
 
@@ -262,6 +268,51 @@ def train_priors(recipe: MusdbRecipe, progress: bool = True) -> dict[str, Path]:
             continue
         train_prior(cfg, resume=True, progress=progress, command=command)
     return collect_priors(recipe) if rank == 0 else {s: recipe.prior_set_dir / f"{s}.pt" for s in recipe.sources}
+
+# %% ../../nbs/30_musdb_recipe.ipynb #e325f79d
+def markdown_table(table: pd.DataFrame, decimals: int = 2) -> str:
+    "A table as GitHub markdown (two-level column names joined by a space; the index's name, else 'method', heads the first column)."
+    cols = [" ".join(map(str, c)) if isinstance(c, tuple) else str(c) for c in table.columns]
+    lines = [f"| {table.index.name or 'method'} | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
+    lines += [f"| {i} | " + " | ".join("" if pd.isna(v) else f"{v:.{decimals}f}" for v in row) + " |" for i, row in zip(table.index, table.to_numpy())]
+    return "\n".join(lines)
+
+def likelihood_data(recipe: MusdbRecipe, segment_length: int, cache: DecodedCache | None = None) -> dict[str, Tensor]:
+    "`{stem: (n, segment_length)}`: `likelihood_cuts` seeded cuts per test track in which that stem sounds, mono at the priors' rate."
+    db, cache = recipe.open("test"), cache or recipe.decoded_cache()
+    tracks, rate = {t.name: t for t in db.tracks}, cache.sample_rate
+    data = {}
+    for i, stem in enumerate(recipe.sources):
+        cuts = musdb_test_cuts(db, segment_length / rate, recipe.likelihood_cuts, seed=recipe.seed + 1 + i, cache=cache, min_rms=1e-3, sources=[stem])
+        if not cuts: raise ValueError(f"likelihood check: no test track is longer than one segment ({segment_length / rate:g} s)")
+        data[stem] = torch.stack([cache.cut(tracks[c.track], stem, int(round(c.start * rate)), segment_length)[0] for c in cuts])
+    return data
+
+def likelihood_markdown(frame: pd.DataFrame) -> str:
+    "The check as markdown: the matrix (rows: held-out stem, columns: prior) at each noise level, then the argmax classifier's accuracy."
+    parts = []
+    for sigma in dict.fromkeys(frame.sigma):
+        m = cross_likelihood_matrix(frame, sigma)
+        m.index.name = f"held-out stem (sigma={sigma:g}) \\ prior"
+        parts.append(markdown_table(m, 3))
+    parts.append(markdown_table(classification_accuracy(frame).rename_axis("sigma: accuracy of the argmax prior")))
+    return "\n\n".join(parts)
+
+def stem_likelihoods(recipe: MusdbRecipe, progress: bool = True) -> pd.DataFrame:
+    """The likelihood check of the trained priors (`OUT/prior_set`) on held-out stems: writes `OUT/likelihood.csv` (one row per sigma,
+    stem, cut and prior; nats/sample) and `OUT/likelihood.md` (`likelihood_markdown`); the long frame of `cross_likelihood`."""
+    if _rank()[1] > 1: raise ValueError("the likelihood stage runs in one process; start it without torchrun")
+    if not (recipe.prior_set_dir / "sources.txt").is_file(): raise FileNotFoundError(f"no trained priors in {recipe.prior_set_dir}: run the train stage")
+    device = _device(recipe)
+    priors = load_priors(recipe.prior_set_dir, map_location=device)
+    info = next(iter(priors.values())).info
+    data = likelihood_data(recipe, info.segment_length)
+    if progress: print(f"likelihood: {sum(len(x) for x in data.values())} held-out cuts of {info.segment_length} samples under {len(priors)} priors", flush=True)
+    frame = cross_likelihood(priors, {k: x.to(device) for k, x in data.items()}, recipe.likelihood_sigmas, batch_size=recipe.batch_size,
+                             n_levels=recipe.likelihood_levels, sample_rate=info.sample_rate, seed=recipe.seed)
+    with atomic_write(recipe.out_dir / "likelihood.csv") as tmp: frame.to_csv(tmp, index=False)
+    with atomic_write(recipe.out_dir / "likelihood.md") as tmp: tmp.write_text(likelihood_markdown(frame) + "\n")
+    return frame
 
 # %% ../../nbs/30_musdb_recipe.ipynb #7d4aa179
 def posterior_batches(recipe: MusdbRecipe, objective: str, segment_length: int, batch_size: int,
@@ -445,13 +496,6 @@ def results_summary(frame: pd.DataFrame, sources, seconds: dict[str, float] | No
     if seconds is not None: table[("time", "s per item")] = pd.Series(seconds).reindex(table.index).round(2)
     return table
 
-def markdown_table(table: pd.DataFrame) -> str:
-    "A results table as GitHub markdown (two-level column names joined by a space)."
-    cols = [" ".join(map(str, c)) if isinstance(c, tuple) else str(c) for c in table.columns]
-    lines = ["| method | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
-    lines += [f"| {i} | " + " | ".join("" if pd.isna(v) else f"{v:.2f}" for v in row) + " |" for i, row in zip(table.index, table.to_numpy())]
-    return "\n".join(lines)
-
 def evaluate_estimates(recipe: MusdbRecipe, progress: bool = True) -> pd.DataFrame:
     "Score every separated item beside the floor; write `scores.csv` (long), `results.csv` and `results.md` into `OUT`; the results table."
     if _rank()[1] > 1: raise ValueError("the evaluate stage runs in one process (parallel scoring: workers=N); start it without torchrun")
@@ -497,7 +541,7 @@ def run_recipe(recipe: MusdbRecipe, stages=STAGES, progress: bool = True) -> pd.
     if recipe.threads: torch.set_num_threads(recipe.threads)
     if rank == 0:
         with atomic_write(recipe.out_dir / "recipe.yaml") as tmp: tmp.write_text(yaml.safe_dump(json.loads(json.dumps(asdict(recipe))), sort_keys=False))
-    table, run = None, {"prepare": prepare, "train": train_priors, "posterior": train_posteriors, "separate": separate_test_set}
+    table, run = None, {"prepare": prepare, "train": train_priors, "likelihood": stem_likelihoods, "posterior": train_posteriors, "separate": separate_test_set}
     with threadpool_limits(recipe.threads):
         for stage in stages:
             if progress and rank == 0: print(f"== {stage}", flush=True)
@@ -511,7 +555,7 @@ def run_recipe(recipe: MusdbRecipe, stages=STAGES, progress: bool = True) -> pd.
 def main(argv=None) -> None:
     "Console entry point `dsp-musdb`."
     p = argparse.ArgumentParser(prog="dsp-musdb", description="MUSDB18 recipe: one prior per stem, the ELBO posterior, separation of the test set, museval SDR and SI-SDR.")
-    p.add_argument("stage", choices=STAGES + ("all",), help="all: prepare, train, posterior, separate, evaluate")
+    p.add_argument("stage", choices=STAGES + ("all",), help="all: prepare, train, likelihood, posterior, separate, evaluate")
     p.add_argument("--root", help="MUSDB18 root (default: $MUSDB_PATH); with --wav any MUSDB18-HQ-layout root, e.g. dsp-make-synth's output")
     p.add_argument("--wav", action="store_true", help="the root holds wav folders (MUSDB18-HQ layout), not .stem.mp4 files")
     p.add_argument("--out", help="output folder (default: runs/musdb)")
