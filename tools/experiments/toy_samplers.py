@@ -23,9 +23,11 @@ from deep_sep_priors.langevin import sigma_schedule
 from deep_sep_priors.separate.langevin import _priors_list, prior_scores, rank_particles
 
 
-def _start(mix, priors, particles, sigma_max, seed):
+def _start(mix, priors, particles, sigma_max, sigma_min, n_levels, rho, seed):
+    "The generator, the start `(batch, particles, sources, time)` drawn from N(0, sigma_max^2), and the noise levels as floats."
     g = torch.Generator().manual_seed(seed)
-    return g, sigma_max * torch.randn(mix.shape[0], particles, len(priors), mix.shape[1], generator=g)
+    x = sigma_max * torch.randn(mix.shape[0], particles, len(priors), mix.shape[1], generator=g)
+    return g, x, [float(s) for s in sigma_schedule(sigma_max, sigma_min, n_levels, rho)]
 
 
 def _resample(x, logw, g, ess_frac, *others):
@@ -47,11 +49,10 @@ def _finish(x, logw, priors, mix, sigma_min, rank):
 
 
 def dirac(mix, priors, n_levels=100, sigma_max=80., sigma_min=0.005, rho=7., particles=1, seed=555, rank="bound"):
-    g, x = _start(mix, priors, particles, sigma_max, seed)
+    g, x, sig = _start(mix, priors, particles, sigma_max, sigma_min, n_levels, rho, seed)
     centre = lambda v: v - v.mean(2, keepdim=True)
     project = lambda v: v + (mix[:, None, None] - v.mean(2, keepdim=True))
     x = project(centre(x))
-    sig = [float(s) for s in sigma_schedule(sigma_max, sigma_min, n_levels, rho)]
     for a, b in zip(sig, sig[1:]):
         noise = centre(torch.randn(x.shape, generator=g))
         x = project(x + (a**2 - b**2) * centre(prior_scores(priors, x, a)) + math.sqrt(b**2 * (a**2 - b**2) / a**2) * noise)
@@ -65,9 +66,8 @@ def _twist(mix, x, var):
 
 
 def twisted(mix, priors, n_levels=100, sigma_max=80., sigma_min=0.005, rho=7., particles=4, seed=555, temper=1.0, ess_frac=0.5, rank="weight"):
-    g, x = _start(mix, priors, particles, sigma_max, seed)
+    g, x, sig = _start(mix, priors, particles, sigma_max, sigma_min, n_levels, rho, seed)
     logw, resamplings = torch.zeros(x.shape[:2], dtype=torch.float64), 0
-    sig = [float(s) for s in sigma_schedule(sigma_max, sigma_min, n_levels, rho)]
     for a, b in zip(sig, sig[1:]):
         v = b**2 * (a**2 - b**2) / a**2
         mu_p = x + (a**2 - b**2) * prior_scores(priors, x, a)
@@ -82,9 +82,8 @@ def twisted(mix, priors, n_levels=100, sigma_max=80., sigma_min=0.005, rho=7., p
 
 
 def apf(mix, priors, n_levels=100, sigma_max=80., sigma_min=0.005, rho=7., particles=4, seed=555, temper=1.0, ess_frac=0.5, rank="weight"):
-    g, x = _start(mix, priors, particles, sigma_max, seed)
+    g, x, sig = _start(mix, priors, particles, sigma_max, sigma_min, n_levels, rho, seed)
     logw, resamplings, k = torch.zeros(x.shape[:2], dtype=torch.float64), 0, len(priors)
-    sig = [float(s) for s in sigma_schedule(sigma_max, sigma_min, n_levels, rho)]
     for a, b in zip(sig, sig[1:]):
         v = b**2 * (a**2 - b**2) / a**2
         mu_p = x + (a**2 - b**2) * prior_scores(priors, x, a)
