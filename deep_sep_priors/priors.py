@@ -20,7 +20,8 @@ from .core import as_sigma, atomic_torch_save
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'PRIOR_KINDS', 'BUILTIN_KIND_MODULES', 'NOISE_MODES', 'register_prior', 'PriorInfo', 'Prior',
-           'GaussianConfig', 'GaussianPrior', 'check_same_sample_rate', 'packaged_prior_dir', 'load_priors']
+           'GaussianConfig', 'GaussianPrior', 'check_same_sample_rate', 'prior_list', 'prior_scores',
+           'packaged_prior_dir', 'load_priors']
 
 # %% ../nbs/10_priors.ipynb #3a8bbd1c
 CHECKPOINT_FORMAT = "deep_sep_priors.prior/1"
@@ -204,6 +205,18 @@ def check_same_sample_rate(priors, where: str) -> int:
     rates = {p.info.sample_rate for p in priors}
     if len(rates) > 1: raise ValueError(f"{where}: priors disagree on the sample rate: {sorted(rates)}")
     return rates.pop()
+
+def prior_list(priors, where: str) -> list[Prior]:
+    "`priors` (`{source: Prior}` or a sequence) as a list; a `ValueError` naming `where` if it is empty or mixes sample rates."
+    priors = list(priors.values()) if isinstance(priors, dict) else list(priors)
+    if not priors: raise ValueError(f"{where}: no priors given")
+    check_same_sample_rate(priors, where)
+    return priors
+
+def prior_scores(priors: list[Prior], x: Tensor, sigma: float) -> Tensor:
+    "Each prior's score of its own source in `x` `(batch, particles, sources, time)`, same shape."
+    b, p, k, t = x.shape
+    return torch.stack([prior.score(x[:, :, i].reshape(b * p, t), sigma).reshape(b, p, t) for i, prior in enumerate(priors)], dim=2)
 
 def packaged_prior_dir(name: str) -> Path:
     "Folder of the prior set `name` shipped with the package."

@@ -406,7 +406,7 @@ def separators(recipe: MusdbRecipe, device: torch.device) -> dict[str, tuple[Cal
     for method in recipe.methods:
         if method == "langevin":
             lo, toy = max(p.info.sigma_min for p in priors.values()), LangevinConfig()
-            defaults = {"sigma_max": min(p.info.sigma_max for p in priors.values()), "sigma_min": lo, "delta": toy.delta * (lo / toy.sigma_min) ** 2}
+            defaults = {"init": "noise", "sigma_max": min(p.info.sigma_max for p in priors.values()), "sigma_min": lo, "delta": toy.delta * (lo / toy.sigma_min) ** 2}
             cfg = get_separator("langevin").make_config(**{**defaults, **recipe.langevin})
             out[method] = (chunked("langevin", multiple, config=cfg), {"langevin": asdict(cfg)})
         elif method in ("elbo", "supervised"):

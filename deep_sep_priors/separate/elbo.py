@@ -16,10 +16,9 @@ from torch import Tensor, nn
 
 from ..audio import check_audio
 from ..core import atomic_torch_save, load_checkpoint, resume_training_state, save_training_state
-from ..priors import Prior, packaged_prior_dir
+from ..priors import Prior, packaged_prior_dir, prior_list, prior_scores
 from ..score_prior import ScorePrior, UNet1d
 from .api import register_separator
-from .langevin import _priors_list, prior_scores
 
 # %% auto #0
 __all__ = ['POSTERIOR_FORMAT', 'ElboConfig', 'posterior_path', 'PosteriorNet', 'elbo_loss', 'train_posterior', 'elbo_separate',
@@ -143,7 +142,7 @@ def train_posterior(priors, batches: Callable[[int], Tensor | tuple[Tensor, Tens
                     out=None, resume: bool = True, progress: bool = True, device=None, until: int | None = None) -> PosteriorNet:
     """Train a `PosteriorNet` for `priors` (frozen) on `batches(step)`; with `out`, checkpoints `last.pt` (resumable) and `posterior.pt`.
     `until`: stop (with a checkpoint) after that many steps of the schedule, to continue later from `last.pt`."""
-    priors = _priors_list(priors)
+    priors = prior_list(priors, "train_posterior")
     for p in priors: p.eval().requires_grad_(False)
     device = torch.device(device) if device is not None else priors[0].device
     torch.manual_seed(config.seed)

@@ -14,19 +14,20 @@ from torch import Tensor
 from ..audio import check_audio
 from ..diagnostics.cross_likelihood import log_likelihood
 from ..langevin import annealed_langevin, reverse_diffusion, sigma_schedule
-from ..priors import Prior, check_same_sample_rate
+from ..priors import Prior, prior_list, prior_scores
+from .masks import MaskSearchConfig, mask_search
 
 # %% auto #0
-__all__ = ['SAMPLERS', 'LangevinConfig', 'prior_scores', 'joint_score', 'rank_particles', 'langevin_separate']
+__all__ = ['SAMPLERS', 'LangevinConfig', 'joint_score', 'rank_particles', 'langevin_separate']
 
 # %% ../../nbs/20_langevin_separation.ipynb #287fa7cb
 @dataclass
 class LangevinConfig:
     "Annealed Langevin / reverse-diffusion separation settings (defaults: chosen on toy validation mixes, seed 555, with the shipped toy priors)."
     sampler: str = "diffusion"  # "diffusion": ancestral reverse diffusion + Langevin correctors; "langevin": annealed Langevin (Jayaram & Thickstun)
-    sigma_max: float = 80.0  # must be large against the distances between examples when starting from noise
+    sigma_max: float = 0.5  # the level of the noise added to the start: small over a mask-search start, large (80 for the toy priors) from noise
     sigma_min: float = 0.005
-    n_levels: int = 100  # 1000 (10x slower) gives clean, confident estimates, right or wrong: no better on average (27_evaluation)
+    n_levels: int = 100  # from noise, 1000 (10x slower) gives clean, confident estimates, right or wrong: no better on average
     steps_per_level: int = 1  # Langevin steps per level (the correctors of the "diffusion" sampler; 0 allowed there)
     rho: float | None = 7.0  # level spacing: None geometric, else Karras et al.'s (7 in EDM)
     delta: float = 2e-5  # step size at sigma_min: eta = delta * sigma^2 / sigma_min^2
@@ -35,22 +36,21 @@ class LangevinConfig:
     rank_levels: int = 32  # levels of the diffusion bound that scores a source under a score-only prior
     likelihood_scale: float = 1.0  # multiplies the mixture gradient (1: the exact Gaussian likelihood above)
     noise: bool = True  # False: annealed MAP (gradient ascent), the noise-free ablation
-    init: str = "noise"  # "noise": x_k ~ N(0, sigma_max^2); "mix": x_k = m + sigma_max * z
+    init: str = "masks"  # "noise": x_k ~ N(0, sigma_max^2); "mix": x_k = m + sigma_max * z; "masks": each particle's mask search (below) + sigma_max * z
+    mask_steps: int = 100  # init="masks": the `MaskSearchConfig` of the start (`28_mask_search`) ...
+    mask_n_fft: int = 512
+    mask_sigma_start: float = 1.0
+    mask_sigma_end: float = 0.01
+    mask_lr: float = 0.1
+    mask_init_scale: float = 1.0  # ... std of the random start logits of particles 1, 2, ... (particle 0: uniform masks)
     final_denoise: bool = True
     project: bool = False  # finally add (m - mean) to every source so that they average to the mix exactly
 
+    def mask_config(self) -> MaskSearchConfig:
+        "The mask search that starts the particles when `init='masks'`."
+        return MaskSearchConfig(self.mask_n_fft, self.mask_steps, self.mask_sigma_start, self.mask_sigma_end, self.mask_lr, self.mask_init_scale)
+
 SAMPLERS = {"langevin": annealed_langevin, "diffusion": reverse_diffusion}
-
-def _priors_list(priors) -> list[Prior]:
-    priors = list(priors.values()) if isinstance(priors, dict) else list(priors)
-    if not priors: raise ValueError("langevin_separate: no priors given")
-    check_same_sample_rate(priors, "langevin_separate")
-    return priors
-
-def prior_scores(priors: list[Prior], x: Tensor, sigma: float) -> Tensor:
-    "Each prior's score of its own source in `x` `(batch, particles, sources, time)`, same shape."
-    b, p, k, t = x.shape
-    return torch.stack([prior.score(x[:, :, i].reshape(b * p, t), sigma).reshape(b, p, t) for i, prior in enumerate(priors)], dim=2)
 
 def joint_score(priors: list[Prior], x: Tensor, mix: Tensor, sigma: float, likelihood_scale: float = 1.0) -> Tensor:
     "Score of the annealed posterior for estimates `x` `(batch, particles, sources, time)` given `mix` `(batch, time)`."
@@ -71,9 +71,10 @@ def rank_particles(priors: list[Prior], est: Tensor, mix: Tensor, sigma: float, 
 def langevin_separate(mix, priors, config: LangevinConfig = LangevinConfig(), record: bool = False,
                       generator: torch.Generator | None = None, progress: bool = False, warm_start: Tensor | None = None):
     """Separate `mix` `(batch, time)` (or `(time,)`) into `(batch, n_sources, time)` estimates, one per prior, in the priors' order.
-    `warm_start` `(batch, n_sources, time)`: start from these estimates plus N(0, sigma_max^2) instead of `config.init`.
+    `warm_start` `(batch, n_sources, time)`: start from these estimates plus N(0, sigma_max^2) instead of `config.init`
+    (with `init='masks'`, the particles start from `mask_search` instead).
     With `record`, also returns the trajectory `(n_levels, batch, n_sources, time)` of the best particle."""
-    priors = _priors_list(priors)
+    priors = prior_list(priors, "langevin_separate")
     mix = check_audio(mix, name="langevin_separate: mix", ndim=(1, 2))
     single = mix.ndim == 1
     mix = (mix[None] if single else mix).to(priors[0].device)
@@ -82,13 +83,16 @@ def langevin_separate(mix, priors, config: LangevinConfig = LangevinConfig(), re
     b, k, t = mix.shape[0], len(priors), mix.shape[-1]
     same_device = generator is None or generator.device == mix.device  # a CPU generator still seeds the start of a CUDA run
     z = torch.randn(b, c.particles, k, t, generator=generator, device=generator.device if generator is not None else mix.device).to(mix.device)
-    if c.init not in ("noise", "mix"): raise ValueError(f"LangevinConfig.init: 'noise' or 'mix', got {c.init!r}")
+    if c.init not in ("noise", "mix", "masks"): raise ValueError(f"LangevinConfig.init: 'noise', 'mix' or 'masks', got {c.init!r}")
     if c.sampler not in SAMPLERS: raise ValueError(f"LangevinConfig.sampler: one of {list(SAMPLERS)}, got {c.sampler!r}")
+    if warm_start is not None and c.init == "masks": raise ValueError("langevin_separate: give either warm_start or init='masks', not both")
     if warm_start is not None:
         warm_start = check_audio(warm_start, name="langevin_separate: warm_start", ndim=(2, 3))
         warm_start = (warm_start[None] if single else warm_start).to(mix.device)
         if warm_start.shape != (b, k, t): raise ValueError(f"langevin_separate: warm_start must be {(b, k, t)}, got {tuple(warm_start.shape)}")
         x0 = warm_start[:, None] + c.sigma_max * z
+    elif c.init == "masks":
+        x0 = mask_search(mix, priors, c.mask_config(), c.particles, generator) + c.sigma_max * z
     else:
         x0 = c.sigma_max * z + (mix[:, None, None] if c.init == "mix" else 0)
     score = lambda x, sigma: joint_score(priors, x, mix, sigma, c.likelihood_scale)

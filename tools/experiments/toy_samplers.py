@@ -20,7 +20,8 @@ import torch
 
 from deep_sep_priors.evaluate import VALIDATION_SEED, evaluate_toy
 from deep_sep_priors.langevin import sigma_schedule
-from deep_sep_priors.separate.langevin import _priors_list, prior_scores, rank_particles
+from deep_sep_priors.priors import prior_list, prior_scores
+from deep_sep_priors.separate.langevin import rank_particles
 
 
 def _start(mix, priors, particles, sigma_max, sigma_min, n_levels, rho, seed):
@@ -110,7 +111,7 @@ def main(argv=None):
     extra = {}
     for spec in args.variants:
         kw = eval(f"dict({spec})")  # a research script: the settings are Python keywords
-        extra[f"{args.sampler} {spec}"] = (lambda kw: lambda mix, sources, priors: fn(mix, _priors_list(priors), **kw))(kw)
+        extra[f"{args.sampler} {spec}"] = (lambda kw: lambda mix, sources, priors: fn(mix, prior_list(priors, "toy_samplers"), **kw))(kw)
     start = time.perf_counter()
     with torch.no_grad():
         ev = evaluate_toy("toy", args.n, 4096, VALIDATION_SEED, ("langevin",), extra=extra, threads=args.threads)
