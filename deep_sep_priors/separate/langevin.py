@@ -71,8 +71,7 @@ def rank_particles(priors: list[Prior], est: Tensor, mix: Tensor, sigma: float, 
 def langevin_separate(mix, priors, config: LangevinConfig = LangevinConfig(), record: bool = False,
                       generator: torch.Generator | None = None, progress: bool = False, warm_start: Tensor | None = None):
     """Separate `mix` `(batch, time)` (or `(time,)`) into `(batch, n_sources, time)` estimates, one per prior, in the priors' order.
-    `warm_start` `(batch, n_sources, time)`: start from these estimates plus N(0, sigma_max^2) instead of `config.init`
-    (with `init='masks'`, the particles start from `mask_search` instead).
+    `warm_start` `(batch, n_sources, time)`: start from these estimates plus N(0, sigma_max^2), whatever `config.init` says.
     With `record`, also returns the trajectory `(n_levels, batch, n_sources, time)` of the best particle."""
     priors = prior_list(priors, "langevin_separate")
     mix = check_audio(mix, name="langevin_separate: mix", ndim=(1, 2))
@@ -85,14 +84,13 @@ def langevin_separate(mix, priors, config: LangevinConfig = LangevinConfig(), re
     z = torch.randn(b, c.particles, k, t, generator=generator, device=generator.device if generator is not None else mix.device).to(mix.device)
     if c.init not in ("noise", "mix", "masks"): raise ValueError(f"LangevinConfig.init: 'noise', 'mix' or 'masks', got {c.init!r}")
     if c.sampler not in SAMPLERS: raise ValueError(f"LangevinConfig.sampler: one of {list(SAMPLERS)}, got {c.sampler!r}")
-    if warm_start is not None and c.init == "masks": raise ValueError("langevin_separate: give either warm_start or init='masks', not both")
     if warm_start is not None:
         warm_start = check_audio(warm_start, name="langevin_separate: warm_start", ndim=(2, 3))
         warm_start = (warm_start[None] if single else warm_start).to(mix.device)
         if warm_start.shape != (b, k, t): raise ValueError(f"langevin_separate: warm_start must be {(b, k, t)}, got {tuple(warm_start.shape)}")
         x0 = warm_start[:, None] + c.sigma_max * z
     elif c.init == "masks":
-        x0 = mask_search(mix, priors, c.mask_config(), c.particles, generator) + c.sigma_max * z
+        x0 = mask_search(mix, priors, c.mask_config(), c.particles, generator, progress) + c.sigma_max * z
     else:
         x0 = c.sigma_max * z + (mix[:, None, None] if c.init == "mix" else 0)
     score = lambda x, sigma: joint_score(priors, x, mix, sigma, c.likelihood_scale)

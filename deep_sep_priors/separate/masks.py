@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import Tensor
+from tqdm.auto import tqdm
 
 from ..audio import check_audio, istft, stft
 from ..priors import Prior, prior_list, prior_scores
@@ -38,25 +39,28 @@ def masked_sources(logits: Tensor, mix_spec: Tensor, n_fft: int, length: int) ->
     return logits.shape[-3] * istft(torch.softmax(logits, -3) * mix_spec.unsqueeze(-3), n_fft, length=length)
 
 def mask_search(mix, priors, config: MaskSearchConfig = MaskSearchConfig(), particles: int = 1,
-                generator: torch.Generator | None = None) -> Tensor:
+                generator: torch.Generator | None = None, progress: bool = False) -> Tensor:
     """Separate `mix` `(batch, time)` into `(batch, particles, n_sources, time)` estimates that average to the mix exactly:
-    masks of the mix's STFT whose logits climb the priors' summed log-density while its level falls from `sigma_start` to `sigma_end`."""
+    masks of the mix's STFT whose logits climb the priors' summed log-density while its level falls from `sigma_start` to `sigma_end`.
+    A mix of at most `n_fft // 2` samples gets the largest power-of-two STFT that fits it."""
     priors = prior_list(priors, "mask_search")
     mix = check_audio(mix, name="mask_search: mix", ndim=2).to(priors[0].device)
     if particles < 1: raise ValueError(f"mask_search: particles must be >= 1, got {particles}")
     c, (b, t), k = config, mix.shape, len(priors)
-    if t <= c.n_fft // 2: raise ValueError(f"mask_search: the mix ({t} samples) must be longer than n_fft // 2 = {c.n_fft // 2}; lower n_fft")
-    spec = stft(mix, c.n_fft)[:, None]  # (batch, 1, freq, frames): broadcasts over particles
+    n_fft = c.n_fft if c.n_fft // 2 < t else 2 ** math.floor(math.log2(2 * t - 1))  # the STFT pads n_fft // 2 by reflection
+    if n_fft < 4: raise ValueError(f"mask_search: the mix ({t} samples) is too short for a mask search")
+    spec = stft(mix, n_fft)[:, None]  # (batch, 1, freq, frames): broadcasts over particles
     z = torch.randn(b, particles, k, *spec.shape[-2:], generator=generator, device=generator.device if generator is not None else mix.device)
     logits = (c.init_scale * z.to(mix.device))
     logits[:, 0] = 0  # the neutral start: every source is the mix
     logits.requires_grad_(True)
     opt = torch.optim.Adam([logits], lr=c.lr)
     with torch.enable_grad():
-        for sigma in torch.logspace(math.log10(c.sigma_start), math.log10(c.sigma_end), c.steps).tolist():
-            x = masked_sources(logits, spec, c.n_fft, t)
+        sigmas = torch.logspace(math.log10(c.sigma_start), math.log10(c.sigma_end), c.steps).tolist()
+        for sigma in tqdm(sigmas, desc="mask search", leave=False, dynamic_ncols=True) if progress else sigmas:
+            x = masked_sources(logits, spec, n_fft, t)
             with torch.no_grad(): score = prior_scores(priors, x, sigma)
             opt.zero_grad(set_to_none=True)
             (-(score * x).sum() * sigma**2).backward()  # gradient w.r.t. x: -sigma^2 * score, a denoiser step
             opt.step()
-    with torch.no_grad(): return masked_sources(logits, spec, c.n_fft, t)
+    with torch.no_grad(): return masked_sources(logits, spec, n_fft, t)
