@@ -72,7 +72,7 @@ def plot_signals(signals: dict[str, Tensor], sample_rate: int, references: dict[
     return fig
 
 # %% ../nbs/26_widgets.ipynb #f05dda07
-EXPLORER_LANGEVIN = LangevinConfig(n_levels=30)  # the default sampler on 30 levels: ~16 s per 8192-sample mix on one CPU thread (10 of them the mask search)
+EXPLORER_LANGEVIN = LangevinConfig(n_levels=30)  # the default separator on 30 levels instead of 100: ~16 s per 8192-sample mix on one CPU thread
 METHOD_LABELS = {"langevin": "Langevin / reverse diffusion", "elbo": METHODS["elbo"], "nmf": METHODS["nmf"], "oracle": ORACLE, "mix": FLOOR}
 
 @dataclass
