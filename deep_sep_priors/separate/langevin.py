@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import torch
 from torch import Tensor
@@ -37,18 +37,18 @@ class LangevinConfig:
     likelihood_scale: float = 1.0  # multiplies the mixture gradient (1: the exact Gaussian likelihood above)
     noise: bool = True  # False: annealed MAP (gradient ascent), the noise-free ablation
     init: str = "masks"  # "noise": x_k ~ N(0, sigma_max^2); "mix": x_k = m + sigma_max * z; "masks": each particle's mask search (below) + sigma_max * z
-    mask_steps: int = 100  # init="masks": the `MaskSearchConfig` of the start (`28_mask_search`) ...
-    mask_n_fft: int = 512
-    mask_sigma_start: float = 1.0
-    mask_sigma_end: float = 0.01
-    mask_lr: float = 0.1
-    mask_init_scale: float = 1.0  # ... std of the random start logits of particles 1, 2, ... (particle 0: uniform masks)
+    mask_steps: int = MaskSearchConfig.steps  # init="masks": the fields of the start's `MaskSearchConfig` (`28_mask_search`), prefixed mask_ ...
+    mask_n_fft: int = MaskSearchConfig.n_fft
+    mask_sigma_start: float = MaskSearchConfig.sigma_start
+    mask_sigma_end: float = MaskSearchConfig.sigma_end
+    mask_lr: float = MaskSearchConfig.lr
+    mask_init_scale: float = MaskSearchConfig.init_scale  # ... (flat, so that `--set mask_steps=50` works like any other option)
     final_denoise: bool = True
     project: bool = False  # finally add (m - mean) to every source so that they average to the mix exactly
 
     def mask_config(self) -> MaskSearchConfig:
         "The mask search that starts the particles when `init='masks'`."
-        return MaskSearchConfig(self.mask_n_fft, self.mask_steps, self.mask_sigma_start, self.mask_sigma_end, self.mask_lr, self.mask_init_scale)
+        return MaskSearchConfig(**{f.name: getattr(self, f"mask_{f.name}") for f in fields(MaskSearchConfig)})
 
 SAMPLERS = {"langevin": annealed_langevin, "diffusion": reverse_diffusion}
 
