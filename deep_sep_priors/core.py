@@ -6,20 +6,26 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import random
+import re
 import tempfile
+import typing
+import warnings
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 import torch
+import yaml
 from threadpoolctl import threadpool_limits
 from torch import Tensor
 
 # %% auto #0
 __all__ = ['atomic_write', 'atomic_torch_save', 'save_training_state', 'resume_training_state', 'load_checkpoint',
-           'default_device', 'seed_everything', 'limit_threads', 'as_sigma']
+           'default_device', 'seed_everything', 'mix_seed', 'limit_threads', 'parse_overrides', 'coerce_value',
+           'build_config', 'as_sigma']
 
 # %% ../nbs/00_core.ipynb #64a8fa30
 @contextlib.contextmanager
@@ -76,6 +82,14 @@ def seed_everything(seed: int) -> torch.Generator:
     torch.manual_seed(seed)
     return torch.Generator().manual_seed(seed)
 
+def mix_seed(*parts: int) -> int:
+    "A 62-bit seed from integers (SplitMix-style), distinct for distinct tuples in practice: the one way seeds are derived per (run seed, rank, step, ...)."
+    h = 0x9E3779B97F4A7C15
+    for p in parts:
+        h = (h ^ (int(p) + 0x9E3779B97F4A7C15 + (h << 6) + (h >> 2))) & 0xFFFFFFFFFFFFFFFF
+        h = ((h ^ (h >> 31)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+    return h >> 2
+
 # %% ../nbs/00_core.ipynb #05151cb8
 @contextlib.contextmanager
 def limit_threads(n: int | None):
@@ -86,6 +100,70 @@ def limit_threads(n: int | None):
     try:
         with threadpool_limits(n): yield
     finally: torch.set_num_threads(old)
+
+# %% ../nbs/00_core.ipynb #50e76d61
+def parse_overrides(items) -> dict:
+    "`['key=value', 'section.key=value', ...]` as a nested dict, values parsed as YAML: the one parser of every command's `--set`."
+    values = {}
+    for item in items:
+        key, sep, raw = str(item).partition("=")
+        path = key.strip().split(".")
+        if not sep or not all(p.strip() for p in path): raise ValueError(f"--set {item!r}: expected key=value (section.key=value for a section)")
+        try: value = yaml.safe_load(raw)
+        except yaml.YAMLError as e: raise ValueError(f"--set {item!r}: the value is not valid YAML ({str(e).splitlines()[0]})") from None
+        node = values
+        for p in path[:-1]:
+            node = node.setdefault(p.strip(), {})
+            if not isinstance(node, dict): raise ValueError(f"--set {item!r}: {p!r} is set to a value above, so it cannot be a section")
+        node[path[-1].strip()] = value
+    return values
+
+def coerce_value(key: str, typ, value):
+    "`value` for a field `key` of type `typ`: numbers from strings, lists as tuples; a wrong scalar type raises a `ValueError` naming `key`."
+    if isinstance(value, list): value = tuple(value)
+    args = typing.get_args(typ)
+    if type(None) in args:  # `X | None`
+        if value is None: return None
+        if len(args) == 2: typ = next(a for a in args if a is not type(None))
+    if typ not in (bool, int, float, str): return value
+    if typ is float and isinstance(value, (int, str)) and not isinstance(value, bool):
+        try: value = float(value)
+        except ValueError: pass
+    if typ is int and isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value): value = int(value)
+    if not isinstance(value, typ) or (typ is not bool and isinstance(value, bool)):
+        raise ValueError(f"{key}: expected {typ.__name__}, got {value!r}")
+    return value
+
+def build_config(cls, values: dict | None = None, base=None, renamed: dict | None = None, where: str | None = None):
+    """`base` (default: `cls()`) updated by the nested dict `values`; `cls` is a dataclass whose dataclass-typed fields are sections.
+    `renamed` `{old key: new dotted key}`: an old top-level key is moved to its new place with a `DeprecationWarning`."""
+    where = where or cls.__name__
+    values = dict(values or {})
+    for old, new in (renamed or {}).items():
+        if old not in values: continue
+        warnings.warn(f"{where}: {old!r} is deprecated, use {new!r} (e.g. --set {new}=...)", DeprecationWarning, stacklevel=2)
+        *path, last = new.split(".")
+        node = values
+        for p in path: node = node.setdefault(p, {})
+        node[last] = values.pop(old)
+    return _update(cls, cls() if base is None else base, values, "", where)
+
+def _update(cls, base, values: dict, prefix: str, where: str):
+    if not isinstance(base, cls): raise ValueError(f"{where}: expected a {cls.__name__}, got {type(base).__name__}")
+    hints, names = typing.get_type_hints(cls), [f.name for f in dataclasses.fields(cls)]
+    changes = {}
+    for key, value in values.items():
+        name = prefix + key
+        if key not in names: raise ValueError(f"{where}: unknown key {name!r}; valid: {', '.join(prefix + n for n in names)}")
+        typ, old = hints[key], getattr(base, key)
+        if dataclasses.is_dataclass(typ):
+            if isinstance(value, typ): changes[key] = value
+            elif isinstance(value, dict): changes[key] = _update(typ, old, value, name + ".", where)
+            else: raise ValueError(f"{where}: {name!r} is a section; set its keys ({name}.KEY=VALUE), valid: {', '.join(f.name for f in dataclasses.fields(typ))}")
+        elif isinstance(old, dict) and isinstance(value, dict): changes[key] = {**old, **value}  # a free-form dict section: merged
+        else: changes[key] = coerce_value(f"{where}: {name}", typ, value)
+    try: return dataclasses.replace(base, **changes)
+    except (TypeError, ValueError) as e: raise ValueError(f"{where}: {e}") from None
 
 # %% ../nbs/00_core.ipynb #e6ab0964
 def as_sigma(sigma, batch: int, like: Tensor) -> Tensor:
