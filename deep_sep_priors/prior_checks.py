@@ -12,7 +12,7 @@ import torch
 from torch import Tensor
 
 from .audio import check_audio
-from .langevin import annealed_langevin, sigma_schedule
+from .sampling import annealed_langevin, sigma_schedule
 from .metrics import si_sdr
 from .priors import Prior
 
@@ -47,7 +47,7 @@ def denoising_check(prior: Prior, clean: Tensor, sigma_start: float = 0.1, sigma
     for chunk in clean.split(batch_size):
         x0 = (chunk + sigma_start * torch.randn(chunk.shape, generator=g)).to(prior.device)
         with torch.no_grad():
-            est = annealed_langevin(prior.score, x0, sigmas, steps_per_level, delta)
+            est = annealed_langevin(prior.score, x0, sigmas, steps_per_level=steps_per_level, delta=delta)
         out.append(si_sdr(est.cpu(), chunk))
     return torch.cat(out)
 

@@ -20,8 +20,7 @@ from .core import as_sigma, atomic_torch_save
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'PRIOR_KINDS', 'BUILTIN_KIND_MODULES', 'NOISE_MODES', 'register_prior', 'PriorInfo', 'Prior',
-           'GaussianConfig', 'GaussianPrior', 'check_same_sample_rate', 'prior_list', 'prior_scores',
-           'packaged_prior_dir', 'load_priors']
+           'GaussianConfig', 'GaussianPrior', 'PriorSet', 'packaged_prior_dir', 'load_priors']
 
 # %% ../nbs/10_priors.ipynb #3a8bbd1c
 CHECKPOINT_FORMAT = "deep_sep_priors.prior/1"
@@ -200,31 +199,67 @@ class GaussianPrior(Prior):
         return prior
 
 # %% ../nbs/10_priors.ipynb #1c38dedc
-def check_same_sample_rate(priors, where: str) -> int:
-    "The common sample rate of `priors`; a `ValueError` naming `where` if they disagree."
-    rates = {p.info.sample_rate for p in priors}
-    if len(rates) > 1: raise ValueError(f"{where}: priors disagree on the sample rate: {sorted(rates)}")
-    return rates.pop()
+class PriorSet(nn.ModuleDict):
+    "One prior per source, in the order of the estimates: the object every separator, explorer, evaluation and recipe takes."
+    def __init__(self, priors, where: str = "PriorSet"):
+        "`priors`: a `{source: Prior}` mapping, a sequence of priors (keyed by `info.source`) or another `PriorSet`."
+        items = list(priors.items()) if hasattr(priors, "items") else [(getattr(getattr(p, "info", None), "source", None), p) for p in priors]
+        bad = [name for name, p in items if not isinstance(p, Prior)]
+        if bad: raise ValueError(f"{where}: not a Prior: {bad}")
+        if not items: raise ValueError(f"{where}: no priors given")
+        if len({name for name, _ in items}) < len(items): raise ValueError(f"{where}: two priors for one source: {[n for n, _ in items]}")
+        super().__init__(dict(items))
+        rates = {p.info.sample_rate for p in self.values()}
+        if len(rates) > 1: raise ValueError(f"{where}: priors disagree on the sample rate: {sorted(rates)}")
 
-def prior_list(priors, where: str) -> list[Prior]:
-    "`priors` (`{source: Prior}` or a sequence) as a list; a `ValueError` naming `where` if it is empty or mixes sample rates."
-    priors = list(priors.values()) if isinstance(priors, dict) else list(priors)
-    if not priors: raise ValueError(f"{where}: no priors given")
-    check_same_sample_rate(priors, where)
-    return priors
+    @classmethod
+    def of(cls, priors, where: str = "PriorSet") -> "PriorSet":
+        "`priors` itself if it is a `PriorSet`, else a new one (errors name `where`)."
+        return priors if isinstance(priors, cls) else cls(priors, where)
 
-def prior_scores(priors: list[Prior], x: Tensor, sigma: float) -> Tensor:
-    "Each prior's score of its own source in `x` `(batch, particles, sources, time)`, same shape."
-    b, p, k, t = x.shape
-    return torch.stack([prior.score(x[:, :, i].reshape(b * p, t), sigma).reshape(b, p, t) for i, prior in enumerate(priors)], dim=2)
+    @property
+    def names(self) -> list[str]: return list(self.keys())
+    @property
+    def sample_rate(self) -> int: return next(iter(self.values())).info.sample_rate
+    @property
+    def segment_length(self) -> int:
+        "The longest training segment of the set: the unit of default chunk sizes."
+        return max(p.info.segment_length for p in self.values())
+    @property
+    def length_multiple(self) -> int:
+        "The smallest length unit every prior accepts."
+        return math.lcm(*(p.length_multiple for p in self.values()))
+    @property
+    def sigma_min(self) -> float:
+        "The smallest noise level every prior was trained at."
+        return max(p.info.sigma_min for p in self.values())
+    @property
+    def sigma_max(self) -> float:
+        "The largest noise level every prior was trained at."
+        return min(p.info.sigma_max for p in self.values())
+    @property
+    def device(self) -> torch.device: return next(iter(self.values())).device
+
+    def check_input(self, x, name: str = "x") -> Tensor:
+        "`x` as a finite `(batch, time)` tensor of a length every prior accepts."
+        for p in self.values(): x = p.check_input(x, name)
+        return x
+
+    def score(self, x: Tensor, sigma) -> Tensor:
+        "Each prior's score of its own source in `x` `(..., n_sources, time)`, same shape."
+        if x.ndim < 2 or x.shape[-2] != len(self): raise ValueError(f"PriorSet.score: expected (..., {len(self)} sources, time), got {tuple(x.shape)}")
+        flat = x.reshape(-1, len(self), x.shape[-1])
+        return torch.stack([p.score(flat[:, i], sigma) for i, p in enumerate(self.values())], 1).reshape(x.shape)
+
+    def extra_repr(self) -> str: return f"sample_rate={self.sample_rate}"
 
 def packaged_prior_dir(name: str) -> Path:
     "Folder of the prior set `name` shipped with the package."
     from importlib.resources import files
     return Path(str(files("deep_sep_priors"))) / "checkpoints" / name
 
-def load_priors(name_or_dir, map_location="cpu") -> dict[str, Prior]:
-    "`{source: Prior}` from a folder of `*.pt` checkpoints, or from a shipped set by name (e.g. 'toy')."
+def load_priors(name_or_dir, map_location="cpu") -> PriorSet:
+    "The `PriorSet` of a folder of `*.pt` checkpoints, or of a shipped set by name (e.g. 'toy')."
     folder = Path(name_or_dir)
     if not folder.is_dir():
         shipped = packaged_prior_dir(str(name_or_dir))
@@ -243,5 +278,4 @@ def load_priors(name_or_dir, map_location="cpu") -> dict[str, Prior]:
         order = order_file.read_text().split()
         if sorted(order) != sorted(priors): raise ValueError(f"{order_file} lists {order} but the checkpoints model {sorted(priors)}")
         priors = {k: priors[k] for k in order}
-    check_same_sample_rate(priors.values(), str(folder))
-    return priors
+    return PriorSet(priors, str(folder))

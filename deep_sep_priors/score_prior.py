@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .core import as_sigma
-from .langevin import reverse_diffusion, sigma_schedule
+from .sampling import reverse_diffusion, sigma_schedule
 from .priors import Prior, PriorInfo, register_prior
 
 # %% auto #0
@@ -129,4 +129,4 @@ class ScorePrior(Prior):
         length = length or self.info.segment_length
         x = self.info.sigma_max * torch.randn(n, length, generator=generator, device=generator.device if generator is not None else self.device).to(self.device)
         sigmas = sigma_schedule(self.info.sigma_max, float(sigma), n_levels, rho)
-        return reverse_diffusion(self.score, x, sigmas, corrector_steps, delta, generator=generator if generator is None or generator.device == self.device else None)
+        return reverse_diffusion(self.score, x, sigmas, steps_per_level=corrector_steps, delta=delta, generator=generator if generator is None or generator.device == self.device else None)

@@ -2,7 +2,7 @@
 
     bash tools/install_browser.sh                       # once: Debian's chromium, JupyterLab and Playwright from PyPI
     python3 tools/browser_check.py                      # screenshot in /tmp/browser_check.png; exit 0 if all rendered
-    python3 tools/browser_check.py --out shot.png --timeout 600 --notebook nbs/26_widgets.ipynb
+    python3 tools/browser_check.py --out shot.png --timeout 600 --notebook nbs/29_widgets.ipynb
 
 What it does:
 1. writes a small notebook (both explorers on tiny settings: two toy mixes of 4096 samples, a 5-level sampler) into a

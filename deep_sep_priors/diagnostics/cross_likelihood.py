@@ -15,64 +15,21 @@ import torch
 from torch import Tensor
 
 from ..audio import check_audio, check_sample_rate
-from ..priors import Prior, check_same_sample_rate
-from ..train import _mix_seed
+from ..core import mix_seed
+from ..priors import Prior, PriorSet
+from ..sampling import check_noise_level, log_likelihood
 
 # %% auto #0
-__all__ = ['bound_levels', 'log_likelihood', 'cross_likelihood', 'cross_likelihood_matrix', 'predictions',
-           'classification_accuracy', 'confusion_matrix', 'plot_cross_likelihood']
-
-# %% ../../nbs/17_cross_likelihood.ipynb #371acf46
-def bound_levels(sigma: float, sigma_max: float, n_levels: int = 32) -> Tensor:
-    "The `n_levels` log-spaced noise levels (float64) from `sigma` up to `sigma_max` at which the diffusion bound is evaluated."
-    if not 0 < sigma < sigma_max: raise ValueError(f"bound_levels: need 0 < sigma < sigma_max, got {sigma}, {sigma_max}")
-    if n_levels < 2: raise ValueError(f"bound_levels: need n_levels >= 2, got {n_levels}")
-    return torch.logspace(math.log10(sigma), math.log10(sigma_max), n_levels, dtype=torch.float64)
-
-def _check_sigma(sigma, name: str = "sigma") -> float:
-    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)) or not math.isfinite(sigma) or sigma <= 0:
-        raise ValueError(f"{name}: expected a finite noise level > 0, got {sigma!r}")
-    return float(sigma)
-
-@torch.no_grad()
-def log_likelihood(prior: Prior, x: Tensor, sigma: float, noise: float | None = None, method: str = "auto", n_levels: int = 32,
-                   sigma_max: float | None = None, seed: int = 0) -> Tensor:
-    """Log-likelihood in nats per sample (mean over time) of each segment of `x` `(batch, time)` under `prior` at level `sigma`, `(batch,)` float64.
-    `method="exact"`: `prior.log_prob(x + noise * eps, sigma) / T` (`noise` defaults to `sigma`); `"bound"`: the diffusion ELBO
-    with lower limit `sigma` (a lower bound on the expected exact value); `"auto"`: exact if `prior.has_log_prob`, else the bound."""
-    x = prior.check_input(x).to(prior.device)
-    sigma = _check_sigma(sigma)
-    if method == "auto": method = "exact" if prior.has_log_prob else "bound"
-    if method not in ("exact", "bound"): raise ValueError(f"log_likelihood: method must be 'auto', 'exact' or 'bound', got {method!r}")
-    g, (batch, T) = torch.Generator().manual_seed(seed), x.shape
-    draw = lambda: torch.randn(x.shape, generator=g).to(x)  # drawn on the CPU: the same numbers on every device
-    if method == "exact":
-        if not prior.has_log_prob: raise ValueError(f"log_likelihood: {type(prior).__name__} has no log_prob; use method='bound'")
-        noise = sigma if noise is None else float(noise)
-        if noise < 0: raise ValueError(f"log_likelihood: noise must be >= 0, got {noise}")
-        return prior.log_prob(x + noise * draw() if noise > 0 else x, sigma).double() / T
-    if noise is not None and noise != sigma:
-        raise ValueError("log_likelihood: the bound averages over the noise at level sigma itself; pass noise=None (or noise=sigma)")
-    top = _check_sigma(float(sigma_max or prior.info.sigma_max), "sigma_max")
-    levels = bound_levels(sigma, top, n_levels)
-    f = x.new_zeros(n_levels, batch, dtype=torch.float64)
-    for i, s in enumerate(levels.tolist()):
-        eps = draw()
-        psi = prior.score(x + s * eps, s)
-        f[i] = (s * s * psi.pow(2).sum(-1) + 2 * s * (eps * psi).sum(-1)).double()
-    h = levels.log().diff().to(f.device)[:, None]
-    integral = (0.5 * h * (f[1:] + f[:-1])).sum(0)
-    nll = x.double().pow(2).sum(-1) / (2 * top**2) + 0.5 * T * math.log(2 * math.pi * math.e * top**2) + integral
-    return -nll / T
+__all__ = ['cross_likelihood', 'cross_likelihood_matrix', 'predictions', 'classification_accuracy', 'confusion_matrix',
+           'plot_cross_likelihood']
 
 # %% ../../nbs/17_cross_likelihood.ipynb #3e30328b
 def _check_inputs(priors: Mapping[str, Prior], data: Mapping[str, Tensor], sigmas, sample_rate) -> tuple[dict, tuple]:
     "Validated `data` tensors and `sigmas`; errors name the prior and class at fault."
-    if not priors: raise ValueError("cross_likelihood: no priors given")
+    rate = PriorSet.of(priors, "cross_likelihood").sample_rate  # a non-empty set at one rate
     if not data: raise ValueError("cross_likelihood: no test data given")
-    rate = check_same_sample_rate(priors.values(), "cross_likelihood")
     if sample_rate is not None: check_sample_rate(sample_rate, expected=rate, name="cross_likelihood: the data's sample_rate (vs the priors')")
-    sigmas = tuple(_check_sigma(s, "cross_likelihood: sigmas") for s in ((sigmas,) if isinstance(sigmas, (int, float)) else sigmas))
+    sigmas = tuple(check_noise_level(s, "cross_likelihood: sigmas") for s in ((sigmas,) if isinstance(sigmas, (int, float)) else sigmas))
     if not sigmas: raise ValueError("cross_likelihood: no noise levels (sigmas) given")
     checked = {}
     for name, x in data.items():
@@ -93,7 +50,7 @@ def cross_likelihood(priors: Mapping[str, Prior], data: Mapping[str, Tensor], si
     for i, sigma in enumerate(sigmas):
         for j, (name, x) in enumerate(data.items()):
             for c, chunk in enumerate(x.split(batch_size)):
-                chunk_seed = _mix_seed(seed, i, j, c)
+                chunk_seed = mix_seed(seed, i, j, c)
                 for k, prior in priors.items():
                     method = "exact" if prior.has_log_prob else "bound"
                     ll = log_likelihood(prior, chunk, sigma, method=method, n_levels=n_levels, seed=chunk_seed).cpu().numpy()

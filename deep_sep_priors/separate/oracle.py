@@ -5,13 +5,16 @@
 # %% ../../nbs/24_oracle_mask.ipynb #f276fe2a
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import Tensor
 
 from ..audio import check_audio, istft, stft
+from .registry import register_method
 
 # %% auto #0
-__all__ = ['oracle_ratio_mask']
+__all__ = ['oracle_ratio_mask', 'OracleConfig', 'oracle_method', 'mix_method']
 
 # %% ../../nbs/24_oracle_mask.ipynb #3319fc0b
 def oracle_ratio_mask(mix, sources, n_fft: int = 1024, hop_length: int | None = None, power: float = 1.0) -> Tensor:
@@ -25,3 +28,21 @@ def oracle_ratio_mask(mix, sources, n_fft: int = 1024, hop_length: int | None = 
     mag = stft(sources.reshape(b * k, t), n_fft, hop_length).abs().pow(power).reshape(b, k, *stft(mix[:1], n_fft, hop_length).shape[1:])
     mask = mag / mag.sum(1, keepdim=True).clamp_min(1e-12)
     return k * istft(mask * stft(mix, n_fft, hop_length)[:, None], n_fft, hop_length, length=t)
+
+# %% ../../nbs/24_oracle_mask.ipynb #a847b30c
+@dataclass
+class OracleConfig:
+    "Options of the `oracle` evaluation row."
+    n_fft: int = 1024
+    power: float = 1.0  # 1: magnitude ratios, 2: power (Wiener-like) ratios
+
+@register_method("oracle", OracleConfig, label="oracle ratio mask (upper bound)", needs_truth=True,
+                 summary="the mix masked by the true sources' ratio masks: the upper bound of masking")
+def oracle_method(mix: Tensor, priors, config: OracleConfig, generator, truth: Tensor) -> Tensor:
+    "Row 'oracle': `oracle_ratio_mask` of mixes `(batch, time)` given the `truth` `(batch, n_sources, time)`."
+    return oracle_ratio_mask(mix, truth.to(mix), config.n_fft, power=config.power)
+
+@register_method("mix", label="mix (floor)", reference=True, summary="every source estimated as the mix itself: the floor")
+def mix_method(mix: Tensor, priors, config, generator) -> Tensor:
+    "Row 'mix': the mix `(batch, time)` as the estimate of every source, `(batch, n_sources, time)`."
+    return mix[:, None].expand(-1, len(priors), -1)

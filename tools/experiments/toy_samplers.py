@@ -1,4 +1,4 @@
-"""Samplers tried for toy separation and not adopted (see nbs/20_langevin_separation.ipynb, "Status on the toy task").
+"""Samplers tried for toy separation and not adopted (see nbs/22_langevin_separation.ipynb, "Status on the toy task").
 
 Each variant is scored beside the default separator on the validation mixes (seed 555, never the test seed):
 
