@@ -8,135 +8,66 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import warnings
-from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pandas as pd
 import torch
-from matplotlib.figure import Figure
-from threadpoolctl import threadpool_limits
 from torch import Tensor
 
-from .audio import plot_spectrogram, save_audio
-from .data.toy import ToyConfig, toy_sources, toy_test_set
-from .metrics import results_frame, results_table, si_sdr, si_sdr_improvement
-from .priors import Prior, load_priors
-from .separate.api import get_separator, parse_overrides
-from .separate.elbo import PosteriorNet, elbo_separate
-from .separate.langevin import LangevinConfig, langevin_separate
-from .separate.nmf import learn_dictionary, nmf_separate
-from .separate.oracle import oracle_ratio_mask
+from .audio import save_audio
+from .core import limit_threads, parse_overrides
+from .data.toy import ToyConfig, toy_test_set
+from .evaluate import SEPARATORS, plot_separation, run_rows, score_table, table_rows
+from .separate.api import as_priors
+from .separate.registry import get_method
 
 # %% auto #0
-__all__ = ['DEMO_SEED', 'FLOOR', 'ORACLE', 'METHODS', 'FOLDERS', 'POSTERIOR_HINT', 'QUICK', 'score_table', 'check_posterior',
-           'demo_estimates', 'write_wavs', 'plot_separation', 'run_demo', 'main']
+__all__ = ['DEMO_SEED', 'POSTERIOR_HINT', 'QUICK', 'write_wavs', 'run_demo', 'main']
 
 # %% ../nbs/28_demo.ipynb #318acc62
 DEMO_SEED = 2026  # the demo's mixes; never the fixed test seed 1234
-FLOOR, ORACLE = "mix (floor)", "oracle ratio mask (upper bound)"
-METHODS = {"nmf": "NMF", "langevin": "Langevin", "elbo": "ELBO posterior"}  # method -> its row in the table
-FOLDERS = {**{v: k for k, v in METHODS.items()}, ORACLE: "oracle_mask"}  # row -> folder of its wavs (the floor has none: it is mix.wav)
-POSTERIOR_HINT = ("ELBO posterior: none given, row skipped. `dsp-demo` uses the shipped one (`--posterior toy`) unless told `--no-elbo`; "
-                  "train your own with `python3 tools/train_toy_posterior.py --priors toy --out runs/posterior/elbo` and pass `--posterior runs/posterior/elbo/posterior.pt`.")
-
-def score_table(estimates: dict[str, Tensor], sources: Tensor, mix: Tensor, seconds: dict[str, float], names) -> pd.DataFrame:
-    "SI-SDR and SI-SDRi (dB) per source, mean and median, and seconds per mix, one row per method of `{method: (batch, n_sources, time)}`."
-    tables = []
-    for metric, fn in [("SI-SDR", lambda e: si_sdr(e, sources)), ("SI-SDRi", lambda e: si_sdr_improvement(e, sources, mix))]:
-        table = results_table(results_frame({k: fn(e) for k, e in estimates.items()}, names, metric))
-        table.columns = pd.MultiIndex.from_product([[metric], table.columns])
-        tables.append(table)
-    table = pd.concat(tables, axis=1)
-    table[("time", "s per mix")] = pd.Series(seconds).reindex(table.index).round(2)
-    return table
-
-# %% ../nbs/28_demo.ipynb #313ad15a
-def check_posterior(posterior, priors: dict[str, Prior]) -> PosteriorNet:
-    "The posterior (a `PosteriorNet` or a path to one) if it separates the priors' sources at their rate; a clear error otherwise."
-    return (posterior if isinstance(posterior, PosteriorNet) else PosteriorNet.load(posterior)).check_priors(priors)
-
-def demo_estimates(mix: Tensor, sources: Tensor, priors: dict[str, Prior], methods=("nmf", "langevin", "elbo"),
-                   posterior: PosteriorNet | None = None, langevin: LangevinConfig = LangevinConfig(), seed: int = DEMO_SEED,
-                   progress: bool = False, extra: Mapping[str, Callable[[], Tensor]] | None = None) -> tuple[dict[str, Tensor], dict[str, float]]:
-    """`({row: (batch, n_sources, time)}, {row: seconds per mix})` for the floor, `methods` (an ELBO row only with a `posterior`),
-    the `extra` rows (`{row: function returning the estimates}`, timed alike) and the oracle mask."""
-    unknown = sorted(set(methods) - set(METHODS))
-    if unknown: raise ValueError(f"unknown demo methods {unknown}; available: {list(METHODS)}")
-    n, length = mix.shape
-    estimates, seconds = {FLOOR: mix[:, None].expand_as(sources)}, {FLOOR: 0.0}
-    def timed(row, fn):
-        t = time.perf_counter(); estimates[row] = fn(); seconds[row] = (time.perf_counter() - t) / n
-    if "nmf" in methods:  # dictionaries from isolated examples (another seed): the supervision the priors had
-        examples = lambda s: toy_sources(16, ToyConfig(sources=(s,), segment_length=length), seed=seed + 1)[:, 0]
-        with warnings.catch_warnings():  # sklearn's "maximum number of iterations reached": the dictionaries are good enough
-            warnings.filterwarnings("ignore", message="Maximum number of iterations")
-            dictionaries = [learn_dictionary(examples(s), 32) for s in priors]  # training, not separation: not timed
-            timed(METHODS["nmf"], lambda: nmf_separate(mix, dictionaries))
-    if "langevin" in methods:
-        timed(METHODS["langevin"], lambda: langevin_separate(mix, priors, langevin, generator=torch.Generator().manual_seed(seed), progress=progress))
-    if "elbo" in methods and posterior is not None:
-        timed(METHODS["elbo"], lambda: elbo_separate(mix, posterior))
-    for row, fn in (extra or {}).items(): timed(row, fn)
-    timed(ORACLE, lambda: oracle_ratio_mask(mix, sources))
-    return estimates, seconds
+POSTERIOR_HINT = ("The ELBO row uses the shipped toy posterior unless told --posterior PATH (train your own with "
+                  "`python3 tools/train_toy_posterior.py --priors toy --out runs/posterior/elbo`) or --no-elbo.")
 
 # %% ../nbs/28_demo.ipynb #b218f7df
-def write_wavs(out: Path, mix: Tensor, sources: Tensor, estimates: dict[str, Tensor], names, sample_rate: int) -> list[Path]:
-    "Write `mix_<i>/mix.wav`, `mix_<i>/truth/<source>.wav` and `mix_<i>/<folder>/<source>.wav` for every row but the floor; the paths."
+def write_wavs(out: Path, mix: Tensor, sources: Tensor, estimates: dict[str, Tensor], folders: dict[str, str], names, sample_rate: int) -> list[Path]:
+    "Write `mix_<i>/mix.wav`, `mix_<i>/truth/<source>.wav` and `mix_<i>/<folder>/<source>.wav` for every row of `folders` (`{row: folder}`); the paths."
     paths = []
-    rows = {"truth": sources, **{FOLDERS[k]: v for k, v in estimates.items() if k != FLOOR}}
+    rows = {"truth": sources, **{folders[k]: v for k, v in estimates.items() if k in folders}}
     for i in range(mix.shape[0]):
         paths.append(save_audio(out / f"mix_{i}" / "mix.wav", mix[i], sample_rate))
         for folder, x in rows.items():
             paths += [save_audio(out / f"mix_{i}" / folder / f"{name}.wav", x[i, k], sample_rate) for k, name in enumerate(names)]
     return paths
 
-def plot_separation(mix: Tensor, sources: Tensor, estimates: dict[str, Tensor], names, sample_rate: int, path=None) -> Figure:
-    "Spectrograms of one mix `(time,)`: the mix, then per source the truth `sources` `(n_sources, time)` and every `{row: (n_sources, time)}` estimate."
-    rows = {k: v for k, v in estimates.items() if k != FLOOR}
-    cols = 1 + len(rows)
-    fig = Figure(figsize=(2.6 * cols, 1.9 * (1 + len(names))), layout="constrained")
-    axes = fig.subplots(1 + len(names), cols, squeeze=False)
-    plot_spectrogram(mix, sample_rate, ax=axes[0, 0], title="mix", n_fft=512)
-    for ax in axes[0, 1:]: ax.axis("off")
-    for k, name in enumerate(names):
-        plot_spectrogram(sources[k], sample_rate, ax=axes[k + 1, 0], title=f"{name}: truth", n_fft=512)
-        for j, (row, est) in enumerate(rows.items(), start=1):
-            plot_spectrogram(est[k], sample_rate, ax=axes[k + 1, j], n_fft=512,
-                             title=f"{FOLDERS.get(row, row)}: {si_sdr(est[k], sources[k]).item():.1f} dB")
-    for ax in axes.flat: ax.set(xlabel="", ylabel="")
-    if path is not None: fig.savefig(path, dpi=80)
-    return fig
-
 # %% ../nbs/28_demo.ipynb #9954a14f
-def run_demo(out="dsp_demo", n_mixes: int = 8, length: int = 8192, methods=("nmf", "langevin", "elbo"), posterior="toy",
-             seed: int = DEMO_SEED, threads: int | None = None, progress: bool = True, langevin_options: dict | None = None,
-             priors="toy") -> pd.DataFrame:
-    "Separate `n_mixes` toy mixes of `length` samples with the shipped `priors`; print the table, write `out/table.csv`, the wavs and `out/separation.png`; the table."
-    t0 = time.perf_counter()
-    if threads: torch.set_num_threads(threads)  # more threads than free cores is many times slower, not a bit
-    lcfg = get_separator("langevin").make_config(**(langevin_options or {}))  # checked before anything runs
-    priors = load_priors(priors) if isinstance(priors, (str, Path)) else priors
-    post = check_posterior(posterior, priors) if posterior is not None else None
-    rate, names = next(iter(priors.values())).info.sample_rate, list(priors)
-    mix, sources = toy_test_set(n_mixes, ToyConfig(sample_rate=rate, segment_length=length, sources=tuple(names)), seed=seed)
-    with threadpool_limits(threads):  # also numpy's BLAS threads (NMF): None leaves them alone
-        estimates, seconds = demo_estimates(mix, sources, priors, methods, post, lcfg, seed, progress)
-    table = score_table(estimates, sources, mix, seconds, names)
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+def run_demo(out="dsp_demo", n_mixes: int = 8, length: int = 8192, methods=SEPARATORS, options: dict | None = None,
+             seed: int = DEMO_SEED, threads: int | None = None, progress: bool = True, priors="toy") -> pd.DataFrame:
+    """Separate `n_mixes` toy mixes of `length` samples with the shipped `priors` by `methods` (options `{method: {key: value}}`), beside the floor
+    and the oracle mask; print the table, write `out/table.csv`, the wavs and `out/separation.png`; the table."""
+    t0, out = time.perf_counter(), Path(out)
+    if out.exists() and not out.is_dir(): raise ValueError(f"output folder {out}: exists and is not a folder")
+    priors = as_priors(priors)
+    options = {"nmf": {"examples": 16, "example_length": length, "seed": seed + 1}, **(options or {})}  # NMF: the priors' supervision, another seed
+    rows = table_rows(methods, options, references=())
+    folders = {row: method for row, (method, _) in rows.items() if method != "mix"}
+    mix, sources = toy_test_set(n_mixes, ToyConfig(sample_rate=priors.sample_rate, segment_length=length, sources=tuple(priors.names)), seed=seed)
+    with limit_threads(threads):  # more threads than free cores is many times slower, not a bit
+        estimates, seconds = run_rows(mix, sources, priors, rows, seed)
+        table = score_table(estimates, sources, mix, seconds, priors.names)
+    out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "table.csv")
-    write_wavs(out, mix, sources, estimates, names, rate)
-    plot_separation(mix[0], sources[0], {k: v[0] for k, v in estimates.items()}, names, rate, out / "separation.png")
+    write_wavs(out, mix, sources, estimates, folders, priors.names, priors.sample_rate)
+    plot_separation(mix[0], sources[0], {k: v[0] for k, v in estimates.items()}, priors.names, priors.sample_rate, out / "separation.png", folders)
     if progress:
-        print(f"{n_mixes} toy mixes x {length} samples at {rate} Hz (seed {seed}); torch threads {torch.get_num_threads()}; Langevin: {lcfg}")
-        if "elbo" in methods and post is None: print(POSTERIOR_HINT)
+        print(f"{n_mixes} toy mixes x {length} samples at {priors.sample_rate} Hz (seed {seed}); torch threads {threads or torch.get_num_threads()}")
+        if "elbo" in methods and "elbo" not in options: print(POSTERIOR_HINT)
         with pd.option_context("display.width", 200, "display.max_columns", 30): print(table)
         print(f"wrote {out}/table.csv, {out}/separation.png and {out}/mix_<i>/{{mix,truth/<source>,<method>/<source>}}.wav; {time.perf_counter() - t0:.0f} s in all")
     return table
 
 # %% ../nbs/28_demo.ipynb #bd84499c
-QUICK = dict(n=2, length=4096, options={"n_levels": 10})
+QUICK = dict(n=2, length=4096, options={"n_levels": 10, "mask": {"steps": 20}})
 
 def main(argv=None) -> None:
     "Console entry point `dsp-demo`."
@@ -145,19 +76,20 @@ def main(argv=None) -> None:
     p.add_argument("--n", type=int, default=None, help="number of mixes (default: 8; --quick: 2)")
     p.add_argument("--length", type=int, default=None, help="samples per mix at 16 kHz (default: 8192; --quick: 4096)")
     p.add_argument("--seed", type=int, default=DEMO_SEED, help=f"seed of the mixes and the sampler (default: {DEMO_SEED})")
-    p.add_argument("--posterior", default="toy", help="posterior.pt of the ELBO separator (tools/train_toy_posterior.py), or a shipped one by name (default: toy)")
+    p.add_argument("--posterior", default=None, help="posterior.pt of the ELBO separator (tools/train_toy_posterior.py), or a shipped one by name (default: toy)")
     p.add_argument("--no-elbo", action="store_true", help="skip the ELBO posterior")
     p.add_argument("--no-nmf", action="store_true", help="skip the NMF baseline")
     p.add_argument("--threads", type=int, default=None, help="torch and BLAS threads (default: the libraries' choice); on a busy machine use its free cores")
-    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="LangevinConfig options, e.g. n_levels=200 steps_per_level=2")
-    p.add_argument("--quick", action="store_true", help="a smoke test: 2 mixes of 4096 samples, 10 noise levels")
+    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="options of the diffusion separator (LangevinConfig), e.g. n_levels=200 mask.steps=50")
+    p.add_argument("--quick", action="store_true", help="a smoke test: 2 mixes of 4096 samples, 10 noise levels, 20 mask-search steps")
     p.add_argument("--quiet", action="store_true", help="print nothing")
     args = p.parse_args(argv)
     try:
-        options = {**(QUICK["options"] if args.quick else {}), **parse_overrides(args.set)}
+        diffusion = {**(QUICK["options"] if args.quick else {}), **parse_overrides(args.set)}
         n, length = args.n or (QUICK["n"] if args.quick else 8), args.length or (QUICK["length"] if args.quick else 8192)
-        methods = ("nmf",) * (not args.no_nmf) + ("langevin",) + ("elbo",) * (not args.no_elbo)
-        run_demo(args.out, n, length, methods, None if args.no_elbo else args.posterior, args.seed, args.threads, not args.quiet, options)
+        methods = ("nmf",) * (not args.no_nmf) + ("diffusion",) + ("elbo",) * (not args.no_elbo)
+        options = {"diffusion": diffusion, **({"elbo": {"posterior": args.posterior}} if args.posterior else {})}
+        run_demo(args.out, n, length, methods, options, args.seed, args.threads, not args.quiet)
     except (ValueError, FileNotFoundError) as e: p.error(str(e))
 
 # %% ../nbs/28_demo.ipynb #4fc508c8

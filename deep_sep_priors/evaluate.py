@@ -5,26 +5,80 @@
 # %% ../nbs/27_evaluation.ipynb #0390df7d
 from __future__ import annotations
 
+import argparse
+import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 import pandas as pd
 import torch
+from matplotlib.figure import Figure
 from torch import Tensor
 
-from .core import limit_threads
+from .audio import plot_spectrogram
+from .core import limit_threads, parse_overrides
 from .data.toy import ToyConfig, toy_test_set
-from .demo import METHODS, demo_estimates, score_table
-from .priors import Prior, load_priors
-from .separate.elbo import PosteriorNet, elbo_separate
-from .separate.langevin import LangevinConfig, langevin_separate
+from .metrics import results_frame, results_table, si_sdr, si_sdr_improvement
+from .priors import PriorSet, load_priors
+from .separate.api import as_priors
+from .separate.registry import get_method
 
 # %% auto #0
-__all__ = ['TEST_SEED', 'VALIDATION_SEED', 'SUPERVISED', 'Evaluation', 'evaluate_toy']
+__all__ = ['TEST_SEED', 'VALIDATION_SEED', 'SEPARATORS', 'REFERENCES', 'label', 'table_rows', 'run_rows', 'score_table',
+           'Evaluation', 'evaluate_toy', 'plot_separation', 'main']
 
 # %% ../nbs/27_evaluation.ipynb #26fb4cbd
 TEST_SEED, VALIDATION_SEED = 1234, 555  # report on the first, choose settings on the second
-SUPERVISED = "supervised posterior (upper bound)"
+SEPARATORS = ("nmf", "diffusion", "elbo")  # the rows of every table, beside the floor and the bounds
+REFERENCES = ("supervised",)  # upper bounds between the separators and the oracle mask
+
+def label(method: str) -> str:
+    "The table row of a registered method (e.g. 'diffusion' -> 'Langevin')."
+    return get_method(method).label
+
+def table_rows(methods: Sequence[str] = SEPARATORS, options: Mapping[str, object] | None = None, references: Sequence[str] = REFERENCES,
+               variants: Mapping[str, tuple[str, object]] | None = None) -> dict[str, tuple[str, object]]:
+    """`{row: (method, options)}` in table order: the floor, `methods` (options from `options[method]`: a dict or a config), `variants`
+    (`{row: (method, options)}`), `references`, the oracle mask."""
+    options = options or {}
+    names = ["mix", *methods]
+    rows = {label(m): (m, options.get(m)) for m in names}
+    rows.update(variants or {})
+    rows.update({label(m): (m, options.get(m)) for m in (*references, "oracle")})
+    return rows
+
+def run_rows(mix: Tensor, sources: Tensor, priors, rows: Mapping[str, tuple[str, object] | Callable[[], Tensor]], seed: int = 0,
+             progress: bool = False) -> tuple[dict[str, Tensor], dict[str, float]]:
+    """`({row: (batch, n_sources, time)}, {row: seconds per mix})` of each row of `rows`: a registered method and its options (prepared
+    untimed — dictionaries learned, networks loaded — then run with a generator seeded by `seed`), or a function returning estimates."""
+    priors = PriorSet.of(priors, "run_rows")
+    runs = {}
+    for row, spec in rows.items():  # every method configured and prepared before any runs: a bad option or file fails at once
+        if callable(spec): runs[row] = spec; continue
+        method, options = spec
+        m = get_method(method)
+        cfg = m.make_config(options) if options is not None and not isinstance(options, dict) else m.make_config(**(options or {}))
+        m.prepare(priors, cfg)
+        runs[row] = lambda m=m, cfg=cfg: m.run(mix, priors, cfg, torch.Generator().manual_seed(seed), truth=sources if m.needs_truth else None)
+    estimates, seconds = {}, {}
+    for row, run in runs.items():
+        if progress: print(f"{row} ...", file=sys.stderr, flush=True)
+        t = time.perf_counter()
+        estimates[row] = run()
+        seconds[row] = (time.perf_counter() - t) / mix.shape[0]
+    return estimates, seconds
+
+def score_table(estimates: dict[str, Tensor], sources: Tensor, mix: Tensor, seconds: dict[str, float], names) -> pd.DataFrame:
+    "SI-SDR and SI-SDRi (dB) per source, mean and median, and seconds per mix, one row per method of `{method: (batch, n_sources, time)}`."
+    tables = []
+    for metric, fn in [("SI-SDR", lambda e: si_sdr(e, sources)), ("SI-SDRi", lambda e: si_sdr_improvement(e, sources, mix))]:
+        table = results_table(results_frame({k: fn(e) for k, e in estimates.items()}, names, metric))
+        table.columns = pd.MultiIndex.from_product([[metric], table.columns])
+        tables.append(table)
+    table = pd.concat(tables, axis=1)
+    table[("time", "s per mix")] = pd.Series(seconds).reindex(table.index).round(2)
+    return table
 
 class Evaluation(NamedTuple):
     "What `evaluate_toy` measured: the table, the test mixes `(batch, time)`, their sources and every row's estimates `(batch, n_sources, time)`."
@@ -33,23 +87,68 @@ class Evaluation(NamedTuple):
     sources: Tensor
     estimates: dict[str, Tensor]
 
-def evaluate_toy(priors="toy", n: int = 8, length: int = 4096, seed: int = TEST_SEED, methods: Sequence[str] = tuple(METHODS),
-                 langevin: LangevinConfig = LangevinConfig(), variants: Mapping[str, LangevinConfig] | None = None,
-                 posterior="toy", supervised="toy/supervised", extra: Mapping[str, Callable[..., Tensor]] | None = None,
+def evaluate_toy(priors="toy", n: int = 8, length: int = 4096, seed: int = TEST_SEED, methods: Sequence[str] = SEPARATORS,
+                 options: Mapping[str, object] | None = None, variants: Mapping[str, tuple[str, object]] | None = None,
+                 references: Sequence[str] = REFERENCES, extra: Mapping[str, Callable[..., Tensor]] | None = None,
                  threads: int | None = None, progress: bool = False) -> Evaluation:
-    """Separate `n` toy mixes of `length` samples (`toy_test_set(seed)`) by `methods` (of `demo.METHODS`), extra Langevin rows
-    `variants` (`{row: LangevinConfig}`), the supervised posterior (`supervised`, a path or shipped name; None skips it) and any
-    `extra` rows (`{row: fn(mix, sources, priors) -> (batch, n_sources, time)}`), beside the floor and the oracle mask;
-    the SI-SDR table with seconds per mix."""
-    priors = load_priors(priors) if not isinstance(priors, Mapping) else dict(priors)
-    post = PosteriorNet.load(posterior).check_priors(priors) if posterior is not None and "elbo" in methods else None
-    sup = PosteriorNet.load(supervised).check_priors(priors) if supervised is not None else None
-    if sup is not None and sup.config.objective != "supervised": raise ValueError(f"{supervised}: not a supervised posterior (objective {sup.config.objective!r})")
-    rate, names = next(iter(priors.values())).info.sample_rate, list(priors)
-    mix, sources = toy_test_set(n, ToyConfig(sample_rate=rate, segment_length=length, sources=tuple(names)), seed=seed)
-    rows = {row: (lambda c=c: langevin_separate(mix, priors, c, generator=torch.Generator().manual_seed(seed), progress=progress))
-            for row, c in (variants or {}).items()}
+    """Separate `n` toy mixes of `length` samples (`toy_test_set(seed)`) by the rows of `table_rows(methods, options, references, variants)`
+    and any `extra` rows (`{row: fn(mix, sources, priors) -> (batch, n_sources, time)}`, before the references); the SI-SDR table with
+    seconds per mix. NMF learns its dictionaries from 16 isolated examples of the mixes' length drawn with seed `seed + 1`, unless told otherwise."""
+    priors = as_priors(priors)
+    options = {"nmf": {"examples": 16, "example_length": length, "seed": seed + 1}, **(options or {})}
+    mix, sources = toy_test_set(n, ToyConfig(sample_rate=priors.sample_rate, segment_length=length, sources=tuple(priors.names)), seed=seed)
+    rows = table_rows(methods, options, (), variants)
     rows.update({row: (lambda fn=fn: fn(mix, sources, priors)) for row, fn in (extra or {}).items()})
-    if sup is not None: rows[SUPERVISED] = lambda: elbo_separate(mix, sup)
-    with limit_threads(threads): estimates, seconds = demo_estimates(mix, sources, priors, methods, post, langevin, seed, progress, rows)
-    return Evaluation(score_table(estimates, sources, mix, seconds, names), mix, sources, estimates)
+    rows.update({label(m): (m, options.get(m)) for m in references})
+    rows[label("oracle")] = rows.pop(label("oracle"))  # last
+    with limit_threads(threads): estimates, seconds = run_rows(mix, sources, priors, rows, seed, progress)
+    return Evaluation(score_table(estimates, sources, mix, seconds, priors.names), mix, sources, estimates)
+
+# %% ../nbs/27_evaluation.ipynb #998ab195
+def plot_separation(mix: Tensor, sources: Tensor, estimates: dict[str, Tensor], names, sample_rate: int, path=None,
+                    short: dict[str, str] | None = None) -> Figure:
+    """Spectrograms of one mix `(time,)`: the mix, then per source the truth `sources` `(n_sources, time)` and every `{row: (n_sources, time)}`
+    estimate but the floor, titled `short[row]` (default: the row) and its SI-SDR. Drawn on a bare `Figure`: no display or backend needed."""
+    rows = {k: v for k, v in estimates.items() if k != label("mix")}
+    cols = 1 + len(rows)
+    fig = Figure(figsize=(2.6 * cols, 1.9 * (1 + len(names))), layout="constrained")
+    axes = fig.subplots(1 + len(names), cols, squeeze=False)
+    plot_spectrogram(mix, sample_rate, ax=axes[0, 0], title="mix", n_fft=512)
+    for ax in axes[0, 1:]: ax.axis("off")
+    for k, name in enumerate(names):
+        plot_spectrogram(sources[k], sample_rate, ax=axes[k + 1, 0], title=f"{name}: truth", n_fft=512)
+        for j, (row, est) in enumerate(rows.items(), start=1):
+            plot_spectrogram(est[k], sample_rate, ax=axes[k + 1, j], n_fft=512, title=f"{(short or {}).get(row, row)}: {si_sdr(est[k], sources[k]).item():.1f} dB")
+    for ax in axes.flat: ax.set(xlabel="", ylabel="")
+    if path is not None: fig.savefig(path, dpi=60)
+    return fig
+
+# %% ../nbs/27_evaluation.ipynb #6ebca39a
+def main(argv=None) -> None:
+    "Console entry point `dsp-evaluate`."
+    p = argparse.ArgumentParser(prog="dsp-evaluate", description="Score separators on seeded toy mixes beside the floor and the upper bounds: SI-SDR / SI-SDRi per source and seconds per mix.")
+    p.add_argument("--priors", default="toy", help="folder of prior checkpoints or a shipped set (default: toy)")
+    p.add_argument("--n", type=int, default=8, help="mixes (default: 8)")
+    p.add_argument("--length", type=int, default=4096, help="samples per mix (default: 4096)")
+    p.add_argument("--seed", type=int, default=TEST_SEED, help=f"seed of the mixes (default: {TEST_SEED}, the fixed test set; tune on {VALIDATION_SEED} or others)")
+    p.add_argument("--methods", nargs="*", default=list(SEPARATORS), help=f"separator rows (default: {' '.join(SEPARATORS)})")
+    p.add_argument("--references", nargs="*", default=list(REFERENCES), help=f"upper-bound rows before the oracle mask (default: {' '.join(REFERENCES)})")
+    p.add_argument("--set", nargs="*", default=[], metavar="METHOD.KEY=VALUE", help="method options, e.g. diffusion.n_levels=30 elbo.posterior=post.pt")
+    p.add_argument("--variant", nargs="+", action="append", default=[], metavar="ROW METHOD [KEY=VALUE]", help="an extra row: its label, a method, its options (repeatable)")
+    p.add_argument("--threads", type=int, default=None, help="torch and BLAS threads (default: the libraries' choice)")
+    p.add_argument("--out", default=None, help="also write the table to this CSV file")
+    args = p.parse_args(argv)
+    try:
+        options = parse_overrides(args.set)
+        bad = sorted(k for k, v in options.items() if not isinstance(v, dict))
+        if bad: raise ValueError(f"--set {bad[0]}=...: name the method, e.g. --set diffusion.{bad[0]}=...")
+        variants = {}
+        for spec in args.variant:
+            if len(spec) < 2: raise ValueError(f"--variant {' '.join(spec)!r}: expected ROW METHOD [KEY=VALUE ...]")
+            variants[spec[0]] = (spec[1], parse_overrides(spec[2:]))
+        t = time.perf_counter()
+        ev = evaluate_toy(args.priors, args.n, args.length, args.seed, args.methods, options, variants, args.references, threads=args.threads, progress=True)
+    except (ValueError, FileNotFoundError) as e: p.error(str(e))
+    print(f"toy mixes: {args.n} x {args.length} samples (seed {args.seed}); torch threads {args.threads or torch.get_num_threads()}; {time.perf_counter() - t:.0f} s")
+    with pd.option_context("display.width", 250, "display.max_columns", 30): print(ev.table.round(2))
+    if args.out: ev.table.round(3).to_csv(args.out)

@@ -5,19 +5,23 @@
 # %% ../nbs/16_prior_checks.ipynb #b507be3c
 from __future__ import annotations
 
+import argparse
+import copy
 import math
 import time
 
+import pandas as pd
 import torch
 from torch import Tensor
 
 from .audio import check_audio
 from .sampling import annealed_langevin, sigma_schedule
 from .metrics import si_sdr
-from .priors import Prior
+from .core import limit_threads
+from .priors import Prior, load_priors
 
 # %% auto #0
-__all__ = ['noise_floor', 'heldout_nll', 'denoising_check', 'training_throughput']
+__all__ = ['HELD_OUT_SEED', 'noise_floor', 'heldout_nll', 'denoising_check', 'training_throughput', 'bench_priors', 'main']
 
 # %% ../nbs/16_prior_checks.ipynb #c3af4493
 def noise_floor(sigma: float) -> float:
@@ -64,3 +68,48 @@ def training_throughput(prior: Prior, batch: Tensor, steps: int = 5, warmup: int
     if batch.is_cuda: torch.cuda.synchronize()
     prior.eval()
     return steps * batch.shape[0] / (time.perf_counter() - t0)
+
+# %% ../nbs/16_prior_checks.ipynb #143997b9
+HELD_OUT_SEED = 20261125
+
+def bench_priors(priors, n: int = 32, length: int = 16384, batch: int = 16, progress: bool = False) -> pd.DataFrame:
+    "The benchmark table of a set of toy priors (a `PriorSet`, a folder or a shipped name), one row per source."
+    from deep_sep_priors.data.toy import SOURCE_NAMES, ToyConfig, toy_sources
+    rows = []
+    for source, prior in load_priors(priors).items() if isinstance(priors, str) else priors.items():
+        if source not in SOURCE_NAMES: raise ValueError(f"{source!r} is not a toy class; this benchmark uses toy data")
+        clean = toy_sources(n, ToyConfig(sample_rate=prior.info.sample_rate, segment_length=length, sources=(source,)), seed=HELD_OUT_SEED)[:, 0]
+        t0 = time.perf_counter()
+        dn = denoising_check(prior, clean, batch_size=8)
+        meta = getattr(prior, "metadata", {})
+        row = {"source": source, "kind": prior.kind, "params (k)": sum(p.numel() for p in prior.parameters()) / 1e3,
+               "train steps": meta.get("steps"), "train hours": round(meta.get("train_seconds", 0) / 3600, 2),
+               "denoise SI-SDR mean": dn.mean().item(), "denoise SI-SDR min": dn.min().item(), "denoise s": time.perf_counter() - t0}
+        with torch.no_grad():  # one Tweedie step at sigma = 0.1: the prior's own posterior mean
+            noisy = clean + 0.1 * torch.randn(clean.shape, generator=torch.Generator().manual_seed(0))
+            row["noisy SI-SDR"] = si_sdr(noisy, clean).mean().item()
+            row["Tweedie@0.1 SI-SDR"] = torch.cat([si_sdr(x + 0.01 * prior.score(x, 0.1), c) for x, c in zip(noisy.split(8), clean.split(8))]).mean().item()
+        if prior.has_log_prob:
+            row["NLL@0.01"] = heldout_nll(prior, clean, 0.01)
+            row["floor@0.01"] = noise_floor(0.01)
+            row["gap"] = row["NLL@0.01"] - row["floor@0.01"]
+        examples = toy_sources(batch, ToyConfig(sample_rate=prior.info.sample_rate, segment_length=prior.info.segment_length, sources=(source,)), seed=1)[:, 0]
+        row["train ex/s"] = training_throughput(copy.deepcopy(prior), examples)
+        rows.append(row)
+        if progress: print(pd.DataFrame([row]).round(2).to_string(index=False), flush=True)
+    return pd.DataFrame(rows).set_index("source").round(2)
+
+def main(argv=None) -> None:
+    "Console entry point `dsp-bench-priors`."
+    p = argparse.ArgumentParser(prog="dsp-bench-priors", description="Benchmark a set of toy priors: denoising check, held-out NLL vs the noise floor, training throughput.")
+    p.add_argument("priors", help="a shipped prior set name (e.g. toy) or a folder of *.pt checkpoints")
+    p.add_argument("--n", type=int, default=32, help="held-out examples per class (default: 32)")
+    p.add_argument("--length", type=int, default=16384, help="samples per held-out example (default: 16384)")
+    p.add_argument("--batch", type=int, default=16, help="batch size of the throughput measurement (default: 16)")
+    p.add_argument("--threads", type=int, default=None, help="torch and BLAS threads (default: the libraries' choice)")
+    args = p.parse_args(argv)
+    try:
+        with limit_threads(args.threads): table = bench_priors(args.priors, args.n, args.length, args.batch, progress=True)
+    except (ValueError, FileNotFoundError) as e: p.error(str(e))
+    print(f"\n{args.priors}: {args.n} held-out examples of {args.length} samples per class, torch threads {args.threads or torch.get_num_threads()}")
+    print(table.to_string())

@@ -22,20 +22,23 @@ from matplotlib.figure import Figure
 from threadpoolctl import threadpool_limits
 from torch import Tensor
 
+
 from .audio import check_audio, play, plot_spectrogram, plot_waveform, resample
 from .core import default_device, limit_threads
 from .data.toy import ToyConfig, toy_test_set
-from .demo import DEMO_SEED, FLOOR, ORACLE, METHODS, check_posterior, demo_estimates
+from .demo import DEMO_SEED
 from .diagnostics.cross_likelihood import cross_likelihood
-from .langevin import sigma_schedule
 from .metrics import si_sdr
-from .priors import Prior, check_same_sample_rate
+from .priors import Prior, PriorSet
+from .sampling import Trajectory, sigma_schedule
 from .separate.api import as_priors, read_mix, separate
+from .separate.elbo import ElboOptions, load_posterior_for
 from .separate.langevin import LangevinConfig, langevin_separate
+from .separate.registry import get_method
 
 # %% auto #0
-__all__ = ['EXPLORER_LANGEVIN', 'METHOD_LABELS', 'audio_html', 'audio_from_html', 'figure_png', 'plot_signals', 'Separation',
-           'SeparationExplorer', 'PriorExplorer']
+__all__ = ['EXPLORER_LANGEVIN', 'audio_html', 'audio_from_html', 'figure_png', 'plot_signals', 'Separation', 'SeparationExplorer',
+           'PriorExplorer']
 
 # %% ../nbs/29_widgets.ipynb #e834aa62
 def audio_html(x, sample_rate: int, width: int = 250) -> str:
@@ -73,7 +76,6 @@ def plot_signals(signals: dict[str, Tensor], sample_rate: int, references: dict[
 
 # %% ../nbs/29_widgets.ipynb #f05dda07
 EXPLORER_LANGEVIN = LangevinConfig(n_levels=30)  # the default separator on 30 levels instead of 100: ~16 s per 8192-sample mix on one CPU thread
-METHOD_LABELS = {"langevin": "Langevin / reverse diffusion", "elbo": METHODS["elbo"], "nmf": METHODS["nmf"], "oracle": ORACLE, "mix": FLOOR}
 
 @dataclass
 class Separation:
@@ -95,10 +97,10 @@ class Separation:
         return self.trajectory[step]
 
 # %% ../nbs/29_widgets.ipynb #e564088e
-def _priors_on(priors, device=None) -> dict[str, Prior]:
-    "`{source: Prior}` from what `separate` takes (a folder, a shipped set's name or a dict), on `device` (default: as `separate` chooses)."
-    if device is None: device = next(iter(priors.values())).device if isinstance(priors, dict) and priors else default_device()
-    return as_priors(priors, torch.device(device))
+def _priors_on(priors, device=None) -> PriorSet:
+    "The `PriorSet` of what `separate` takes (a folder, a shipped set's name, a dict or a set), on `device` (default: as `separate` chooses)."
+    if device is None and not isinstance(priors, (dict, PriorSet)): device = default_device()
+    return as_priors(priors, device)
 
 def _snapshot(title: str, rows: list[tuple[str, list[str]]], images: list[bytes]) -> str:
     "Static HTML: a `title` line, a table row of cells for each `(label, [html, ...])`, then the PNG `images`."
@@ -125,7 +127,7 @@ class SeparationExplorer(_Explorer):
     """Listen to and look at separations of a few mixes: pick a mix and a method, scrub a recorded Langevin trajectory with the step
     slider, remix the estimates with per-source gains. Results are cached per (method, mix): moving a slider never recomputes."""
     def __init__(self, mixes, sources: Tensor | None = None, priors="toy", sample_rate: int | None = None, labels=None,
-                 langevin: LangevinConfig = EXPLORER_LANGEVIN, posterior=None, seed: int = DEMO_SEED, method: str = "langevin",
+                 langevin: LangevinConfig = EXPLORER_LANGEVIN, posterior=None, seed: int = DEMO_SEED, method: str = "diffusion",
                  max_record: int | None = None, threads: int | None = None, device=None):
         """`mixes`: `(n, time)` tensor or a list of `(time,)` / `(channels, time)` tensors at `sample_rate` (default: the priors' rate);
         `sources` `(n, n_sources, time)`: the truth, which enables SI-SDR, the truth players, NMF and the oracle mask;
@@ -133,14 +135,13 @@ class SeparationExplorer(_Explorer):
         (default: the chunk `separate` would use) are separated in one piece with the trajectory recorded; longer ones through `separate`.
         `threads`: torch and BLAS threads while separating (None: the libraries' choice)."""
         self.priors = _priors_on(priors, device)
-        self.names, self.rate = list(self.priors), check_same_sample_rate(self.priors.values(), "SeparationExplorer")
-        self.multiple = math.lcm(*(p.length_multiple for p in self.priors.values()))
-        self.max_record = max_record or 4 * max(p.info.segment_length for p in self.priors.values())
+        self.names, self.rate, self.multiple = self.priors.names, self.priors.sample_rate, self.priors.length_multiple
+        self.max_record = max_record or 4 * self.priors.segment_length
         self.mixes, self.rates = self._read(mixes, sample_rate)
         self.sources = None if sources is None else self._check_sources(sources)
         self.langevin, self.seed, self.threads = langevin, seed, threads
         self.posterior = None if posterior is None else str(Path(posterior))
-        if self.posterior is not None: check_posterior(self.posterior, self.priors)  # a wrong file fails now, not at the first ELBO run
+        if self.posterior is not None: load_posterior_for(ElboOptions(self.posterior), self.priors, self.priors.device)  # a wrong file fails now
         self.cache: dict[tuple[str, int], Separation] = {}
         self.runs = 0  # separations computed (not served from the cache)
         self._build(labels, method)
@@ -150,8 +151,7 @@ class SeparationExplorer(_Explorer):
     def toy(cls, n: int = 4, length: int = 8192, priors="toy", seed: int = DEMO_SEED, **kwargs) -> "SeparationExplorer":
         "An explorer over `n` toy mixes of `length` samples (`toy_test_set` with `seed`) of the priors' sources, with their truth."
         priors = _priors_on(priors, kwargs.get("device"))
-        rate = check_same_sample_rate(priors.values(), "SeparationExplorer.toy")
-        mix, sources = toy_test_set(n, ToyConfig(sample_rate=rate, segment_length=length, sources=tuple(priors)), seed=seed)
+        mix, sources = toy_test_set(n, ToyConfig(sample_rate=priors.sample_rate, segment_length=length, sources=tuple(priors.names)), seed=seed)
         return cls(mix, sources, priors, seed=seed, labels=[f"toy mix {i}" for i in range(n)], **kwargs)
 
     @classmethod
@@ -175,7 +175,7 @@ class SeparationExplorer(_Explorer):
     @property
     def methods(self) -> list[str]:
         "The methods on offer: Langevin, ELBO with a posterior, NMF and the oracle mask with the truth, and the mix itself."
-        return ["langevin"] + ["elbo"] * (self.posterior is not None) + ["nmf", "oracle"] * (self.sources is not None) + ["mix"]
+        return ["diffusion"] + ["elbo"] * (self.posterior is not None) + ["nmf", "oracle"] * (self.sources is not None) + ["mix"]
 
     def recordable(self, i: int) -> bool:
         "Whether mix `i` is separated in one piece with its trajectory recorded (at the priors' rate, a multiple of their length unit, short enough)."
@@ -183,13 +183,14 @@ class SeparationExplorer(_Explorer):
         return self.rates[i] == self.rate and n % self.multiple == 0 and n <= self.max_record
 
     def check_method(self, method: str) -> str:
-        "`method` if this explorer offers it; a `ValueError` listing those it offers otherwise."
-        if method not in self.methods: raise ValueError(f"SeparationExplorer: method {method!r} is not available here; available: {self.methods}")
-        return method
+        "The registry name of `method` (old aliases work) if this explorer offers it; a `ValueError` listing those it offers otherwise."
+        name = get_method(method).name if method not in self.methods else method
+        if name not in self.methods: raise ValueError(f"SeparationExplorer: method {method!r} is not available here; available: {self.methods}")
+        return name
 
     def separation(self, method: str, i: int) -> Separation:
         "`method`'s separation of mix `i`, computed once and then served from the cache."
-        self.check_method(method)
+        method = self.check_method(method)
         if (method, i) not in self.cache:
             t = time.perf_counter()
             with limit_threads(self.threads): self.cache[(method, i)] = self._separate(method, i)
@@ -198,27 +199,26 @@ class SeparationExplorer(_Explorer):
         return self.cache[(method, i)]
 
     def _separate(self, method: str, i: int) -> Separation:
-        mix, rate = self.mixes[i], self.rates[i]
-        if method == "mix": return Separation(mix[None].expand(len(self.names), -1))
-        if method == "langevin" and self.recordable(i):
-            est, traj = langevin_separate(mix, self.priors, self.langevin, record=True, generator=torch.Generator().manual_seed(self.seed))
-            c = self.langevin
-            return Separation(est.cpu(), traj.cpu(), sigma_schedule(c.sigma_max, c.sigma_min, c.n_levels, c.rho))
-        if method in ("langevin", "elbo"):
-            options = {"config": self.langevin} if method == "langevin" else {"posterior": self.posterior}
+        mix, rate, c = self.mixes[i], self.rates[i], self.langevin
+        if method == "diffusion" and self.recordable(i) and c.particles == 1:
+            trajectory = Trajectory()  # (levels, batch 1, particle 1, n_sources, time)
+            est = langevin_separate(mix, self.priors, c, generator=torch.Generator().manual_seed(self.seed), callback=trajectory)
+            return Separation(est.cpu(), trajectory.stack()[:, 0, 0].cpu(), sigma_schedule(c.sigma_max, c.sigma_min, c.n_levels, c.rho))
+        if method in ("diffusion", "elbo"):
+            options = {"config": c} if method == "diffusion" else {"posterior": self.posterior}
             est = separate(mix, self.priors, method, sample_rate=rate, seed=self.seed, progress=False, **options)
             return Separation(torch.stack(list(est.values())).cpu())
         with threadpool_limits(1):  # NMF's matrices are tiny: more BLAS threads only fight for the cores (40 s instead of 2 on a busy 2-core CPU)
-            rows, _ = demo_estimates(mix[None], self.sources[i][None], self.priors, ("nmf",) if method == "nmf" else (), seed=self.seed)
-        if method == "nmf": self.cache.setdefault(("oracle", i), Separation(rows[ORACLE][0]))  # computed alongside, for free
-        return Separation(rows[METHODS["nmf"] if method == "nmf" else ORACLE][0])
+            truth = self.sources[i][None].to(self.priors.device) if self.sources is not None else None
+            est = get_method(method).run(mix[None].to(self.priors.device), self.priors, truth=truth)
+        return Separation(est[0].cpu())
 
     def _build(self, labels, method: str):
         "The widgets; their callbacks are the plain methods `refresh`, `show` and `show_remix`."
         self.check_method(method)
         labels = labels or [f"mix {i}" for i in range(len(self.mixes))]
         self.example = W.Dropdown(options=[(str(l), i) for i, l in enumerate(labels)], value=0, description="mix")
-        self.method = W.Dropdown(options=[(METHOD_LABELS[m], m) for m in self.methods], value=method, description="method", layout=W.Layout(width="360px"))
+        self.method = W.Dropdown(options=[(get_method(m).label, m) for m in self.methods], value=self.check_method(method), description="method", layout=W.Layout(width="360px"))
         self.step = W.IntSlider(value=0, min=0, max=0, description="step", continuous_update=False)
         self.step_label, self.status = W.HTML(), W.HTML()
         self.gains = [W.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.05, description="gain", continuous_update=False,
@@ -270,7 +270,7 @@ class SeparationExplorer(_Explorer):
             self.step.value = sep.n_steps - 1
         finally: self._quiet = False
         self.step.disabled = sep.trajectory is None
-        self.status.value = f"{METHOD_LABELS[self.method.value]}: {sep.seconds:.1f} s" + ("" if sep.trajectory is not None or self.method.value != "langevin" else " (through separate(): no trajectory)")
+        self.status.value = f"{get_method(self.method.value).label}: {sep.seconds:.1f} s" + ("" if sep.trajectory is not None or self.method.value != "diffusion" else " (through separate(): no trajectory)")
         self.mix_player.value = audio_html(self.mixes[i], self.rates[i])
         for k in range(len(self.names)):
             self.truth_players[k].value = audio_html(self.sources[i, k], self.rates[i]) if self.sources is not None else ""
@@ -314,15 +314,14 @@ class PriorExplorer(_Explorer):
         need about 100: with 30 their samples are still noise); `bound_levels`: levels of the
         diffusion bound for score priors (see `cross_likelihood`); `threads`: torch and BLAS threads while computing (None: the libraries' choice)."""
         self.priors = _priors_on(priors, device)
-        self.rate = check_same_sample_rate(self.priors.values(), "PriorExplorer")
-        self.multiple = math.lcm(*(p.length_multiple for p in self.priors.values()))
-        self.length = length or max(p.info.segment_length for p in self.priors.values())
+        self.rate, self.multiple = self.priors.sample_rate, self.priors.length_multiple
+        self.length = length or self.priors.segment_length
         if self.length % self.multiple: raise ValueError(f"PriorExplorer: length {self.length} is not a multiple of {self.multiple}")
         self.n_levels, self.bound_levels, self.threads = n_levels, bound_levels, threads
-        self.clip = None if clip is None else self._read_clip(clip, sample_rate, max_clip or 4 * max(p.info.segment_length for p in self.priors.values()))
+        self.clip = None if clip is None else self._read_clip(clip, sample_rate, max_clip or 4 * self.priors.segment_length)
         self.samples: dict[tuple[str, float, int], Tensor] = {}
         self.likelihoods: dict[tuple, pd.Series] = {}
-        lo, hi = min(p.info.sigma_min for p in self.priors.values()), min(p.info.sigma_max for p in self.priors.values()) / 2  # the bound needs sigma < sigma_max
+        lo, hi = min(p.info.sigma_min for p in self.priors.values()), self.priors.sigma_max / 2  # the bound needs sigma < sigma_max
         self.prior = W.Dropdown(options=list(self.priors), description="prior")
         self.sigma = W.FloatLogSlider(value=sigma, min=math.log10(lo), max=math.log10(hi), step=0.05, description="σ", continuous_update=False, readout_format=".3g")
         self.seed = W.IntText(value=0, description="seed", layout=W.Layout(width="160px"))

@@ -1,7 +1,7 @@
 """Write a trained posterior as a small shipped checkpoint: the same self-describing file with its weights in float16
 (half the size; `PosteriorNet.load` copies them into float32 parameters, and the estimates agree to ~1e-3 dB).
 
-    python3 tools/ship_posterior.py /work/runs/posterior/elbo/posterior.pt deep_sep_priors/checkpoints/toy_posterior/elbo.pt
+    python3 tools/ship_posterior.py runs/posterior/elbo/posterior.pt deep_sep_priors/checkpoints/toy_posterior/elbo.pt
 """
 import argparse
 

@@ -34,28 +34,26 @@ from ..audio import save_audio
 from ..core import atomic_write
 from ..diagnostics.cross_likelihood import classification_accuracy, cross_likelihood, cross_likelihood_matrix
 from ..data.musdb import MUSDB_SOURCES, Cut, DecodedCache, MusdbRandomCuts, musdb_test_cuts, open_musdb
-from ..demo import FLOOR, METHODS, ORACLE
-from ..evaluate import SUPERVISED
+from ..core import parse_overrides
+from ..evaluate import label
 from ..metrics import bss_eval, results_table, si_sdr
 from ..priors import load_priors
-from ..separate.api import get_separator, parse_overrides, separate
-from ..separate.elbo import ElboConfig, PosteriorNet, train_posterior
+from ..separate.api import separate
+from ..separate.elbo import ElboConfig, PosteriorNet, load_posterior_for, train_posterior
 from ..separate.langevin import LangevinConfig
-from ..separate.nmf import learn_dictionary, nmf_separate
-from ..separate.oracle import oracle_ratio_mask
+from ..separate.registry import get_method
 from ..train import TrainConfig, train_prior
 
 # %% auto #0
-__all__ = ['STAGES', 'ROWS', 'POSTERIOR', 'TINY_PRIOR', 'TINY_TRAIN', 'TINY', 'BOOKKEEPING', 'MusdbRecipe', 'prepare',
+__all__ = ['STAGES', 'RECIPE_METHODS', 'POSTERIOR', 'TINY_PRIOR', 'TINY_TRAIN', 'TINY', 'BOOKKEEPING', 'MusdbRecipe', 'prepare',
            'prior_finished', 'train_commands', 'collect_priors', 'train_priors', 'markdown_table', 'likelihood_data',
            'likelihood_markdown', 'stem_likelihoods', 'posterior_batches', 'train_posteriors', 'item_name',
-           'select_test_items', 'load_item', 'nmf_dictionaries', 'separators', 'separate_test_set', 'score_item',
-           'results_summary', 'evaluate_estimates', 'run_recipe', 'main']
+           'select_test_items', 'load_item', 'separators', 'separate_test_set', 'score_item', 'results_summary',
+           'evaluate_estimates', 'run_recipe', 'main']
 
 # %% ../../nbs/30_musdb_recipe.ipynb #20eabc9d
 STAGES = ("prepare", "train", "likelihood", "posterior", "separate", "evaluate")
-ROWS = {"mix": FLOOR, "langevin": METHODS["langevin"], "elbo": METHODS["elbo"], "supervised": SUPERVISED,
-        "nmf": METHODS["nmf"], "oracle": ORACLE}  # method -> its row in the table; "mix", the floor, is always scored
+RECIPE_METHODS = ("diffusion", "elbo", "supervised", "nmf", "oracle")  # what the recipe can score beside the floor ("mix"), always scored
 POSTERIOR = {"net": {"channels": (32, 64, 128, 256, 512), "strides": (4, 4, 4, 4), "blocks": 2, "kernel_size": 5,
                      "bottleneck_dilations": (1, 2, 4, 8), "emb_dim": 128, "sigma_data": 0.5},
              "steps": 50000, "batch_size": 16, "lr": 3e-4, "warmup": 1000, "sigma_start": 1.0, "sigma_end": 0.01, "ckpt_every": 1000}
@@ -86,7 +84,7 @@ class MusdbRecipe:
     prior: str = "score"  # the priors' dsp-train-prior YAML: "score" / "spectral" (configs/musdb_<name>.yaml) or a path
     prior_set: tuple = ()  # extra dsp-train-prior overrides for every stem, e.g. ("steps=1000",)
     sources: tuple = MUSDB_SOURCES  # stems to separate (two or more); the mix is their mean
-    methods: tuple = ("langevin", "elbo", "supervised", "nmf", "oracle")  # rows beside the floor; elbo / supervised need the posterior stage
+    methods: tuple = RECIPE_METHODS  # registry names of the rows beside the floor; elbo / supervised need the posterior stage
     posterior: dict = field(default_factory=lambda: dict(POSTERIOR))  # ElboConfig fields of the posterior (the objective is set per row)
     posterior_segment: int | None = None  # length of the training mixes in samples (default: the priors' segment_length)
     test_seconds: float | None = None  # None: whole test tracks (SiSEC); else `cuts_per_track` seeded cuts of this many seconds per track
@@ -116,8 +114,10 @@ class MusdbRecipe:
         if bad or len(set(self.sources)) < 2 or len(set(self.sources)) != len(self.sources):
             raise ValueError(f"MusdbRecipe.sources: two or more distinct MUSDB stems from {MUSDB_SOURCES}, got {list(self.sources)}"
                              + (f" (unknown: {bad})" if bad else ""))
-        bad = [m for m in self.methods if m not in ROWS or m == "mix"]
-        if bad: raise ValueError(f"MusdbRecipe.methods: unknown {bad}; choose from {[m for m in ROWS if m != 'mix']} (the floor is always scored)")
+        known = lambda m: get_method(m).name if m in RECIPE_METHODS or m == "langevin" else m  # the old name of diffusion still works
+        self.methods = tuple(known(m) for m in self.methods)
+        bad = [m for m in self.methods if m not in RECIPE_METHODS]
+        if bad: raise ValueError(f"MusdbRecipe.methods: unknown {bad}; choose from {list(RECIPE_METHODS)} (the floor is always scored)")
         if self.mixture not in ("mean", "real"): raise ValueError(f"MusdbRecipe.mixture: 'mean' or 'real', got {self.mixture!r}")
         if self.mixture == "real" and set(self.sources) != set(MUSDB_SOURCES):
             raise ValueError("MusdbRecipe: mixture='real' (MUSDB's mixture.wav) sums all four stems; with a subset of the stems use mixture='mean'")
@@ -360,66 +360,46 @@ def load_item(recipe: MusdbRecipe, track, start: float, seconds: float | None, c
     x = cache.cut(track, names, round(start * sr), None if seconds is None else round(seconds * sr))
     return (x[k] / k if recipe.mixture == "real" else x[:k].mean(0)), x[:k]
 
-def nmf_dictionaries(recipe: MusdbRecipe) -> list[np.ndarray]:
-    "One KL-NMF dictionary per stem, learned from `nmf_examples` isolated training cuts of one prior segment (cached in `OUT/nmf`)."
-    seg = recipe.train_config(recipe.sources[0]).segment_length
-    path = recipe.out_dir / "nmf" / f"dictionaries-{recipe.nmf_components}x{recipe.nmf_examples}x{seg}-seed{recipe.seed}.npz"
-    if path.is_file():
-        with np.load(path) as saved:
-            if list(saved.files) == list(recipe.sources): return [saved[s] for s in recipe.sources]
-    db, cache = recipe.open("train"), recipe.decoded_cache()
-    dictionaries = {}
-    with warnings.catch_warnings():  # sklearn's "maximum number of iterations reached": good enough for templates
-        warnings.filterwarnings("ignore", message="Maximum number of iterations")
-        for stem in recipe.sources:
-            cuts = MusdbRandomCuts(db.tracks, cache, stem, seg, n_items=recipe.nmf_examples, seed=recipe.seed + 3)
-            dictionaries[stem] = learn_dictionary(torch.stack([cuts[i] for i in range(len(cuts))]), recipe.nmf_components, seed=recipe.seed)
-    with atomic_write(path) as tmp:
-        with open(tmp, "wb") as f: np.savez(f, **dictionaries)
-    return list(dictionaries.values())
-
 def _pad_to(x: Tensor, multiple: int) -> Tensor:
     return torch.nn.functional.pad(x, (0, -x.shape[-1] % multiple))
 
 def separators(recipe: MusdbRecipe, device: torch.device) -> dict[str, tuple[Callable[[Tensor, Tensor, int], Tensor], dict]]:
-    """`{method: (fn(mix (time,), stems (n_sources, time), seed) -> estimates (n_sources, time), settings)}` for the recipe's methods, loaded and
-    checked before anything runs. The estimates are at the stems' scale: their mean is the mix, so their sum is MUSDB's mixture."""
-    out, rate = {}, recipe.sample_rate
-    priors = {}
-    if {"langevin", "elbo", "supervised"} & set(recipe.methods):
-        if not (recipe.prior_set_dir / "sources.txt").is_file(): raise FileNotFoundError(f"no trained priors in {recipe.prior_set_dir}: run the train stage")
-        priors = load_priors(recipe.prior_set_dir, map_location=device)
-    if priors and list(priors) != list(recipe.sources):
-        raise ValueError(f"{recipe.prior_set_dir} holds priors of {list(priors)}, the recipe separates {list(recipe.sources)}; rerun the train stage")
-    multiple = math.lcm(*(p.length_multiple for p in priors.values())) if priors else 1
+    """`{method: (fn(mix (time,), stems (n_sources, time), seed) -> estimates (n_sources, time), settings)}` for the recipe's methods (registry
+    names), loaded and checked before anything runs. The estimates are at the stems' scale: their mean is the mix, so their sum is MUSDB's mixture."""
+    if not (recipe.prior_set_dir / "sources.txt").is_file(): raise FileNotFoundError(f"no trained priors in {recipe.prior_set_dir}: run the train stage")
+    priors = load_priors(recipe.prior_set_dir, map_location=device)
+    if priors.names != list(recipe.sources):
+        raise ValueError(f"{recipe.prior_set_dir} holds priors of {priors.names}, the recipe separates {list(recipe.sources)}; rerun the train stage")
+    out = {}
 
-    def chunked(method: str, multiple: int, **options) -> Callable:
-        seg = max(p.info.segment_length for p in priors.values())
-        chunk = recipe.chunk or 4 * math.ceil(seg / multiple) * multiple
+    def chunked(method: str, cfg, multiple: int) -> Callable:
+        "Through `separate`: chunks of 4 training segments (or `recipe.chunk`), overlap-added."
+        chunk = recipe.chunk or 4 * -(-priors.segment_length // multiple) * multiple
         if chunk % multiple: raise ValueError(f"chunk {chunk} is not a multiple of {multiple} (the priors' and the posterior's length multiple)")
         def fn(mix: Tensor, stems: Tensor, seed: int) -> Tensor:
-            est = separate(_pad_to(mix, multiple), priors, method, sample_rate=rate, chunk=chunk, overlap=recipe.overlap,
-                           batch_size=recipe.batch_size, device=device, seed=seed, progress=False, **options)
+            est = separate(_pad_to(mix, multiple), priors, method, sample_rate=priors.sample_rate, chunk=chunk, overlap=recipe.overlap, batch_size=recipe.batch_size,
+                           device=device, seed=seed, progress=False, config=cfg, evaluation=True)
             return torch.stack(list(est.values()))[:, : mix.shape[-1]]
         return fn
 
     for method in recipe.methods:
-        if method == "langevin":
-            lo, toy = max(p.info.sigma_min for p in priors.values()), LangevinConfig()
-            defaults = {"init": "noise", "sigma_max": min(p.info.sigma_max for p in priors.values()), "sigma_min": lo, "delta": toy.delta * (lo / toy.sigma_min) ** 2}
-            cfg = get_separator("langevin").make_config(**{**defaults, **recipe.langevin})
-            out[method] = (chunked("langevin", multiple, config=cfg), {"langevin": asdict(cfg)})
+        m = get_method(method)
+        if method == "diffusion":
+            lo, toy = priors.sigma_min, LangevinConfig()
+            defaults = {"init": "noise", "sigma_max": priors.sigma_max, "sigma_min": lo, "delta": toy.delta * (lo / toy.sigma_min) ** 2}
+            cfg = m.make_config(**{**defaults, **recipe.langevin})
+            out[method] = (chunked(method, cfg, priors.length_multiple), {"langevin": asdict(cfg)})
         elif method in ("elbo", "supervised"):
             path = recipe.posterior_file(method)
             if not path.is_file(): raise FileNotFoundError(f"method {method!r}: no posterior at {path}; run the posterior stage")
-            post = PosteriorNet.load(path).check_priors(priors)
-            if post.config.objective != method: raise ValueError(f"{path}: trained with objective {post.config.objective!r}, not {method!r}")
-            out[method] = (chunked("elbo", math.lcm(multiple, post.length_multiple), posterior=str(path)), {"posterior": str(path), "steps": post.metadata.get("steps")})
-        elif method == "nmf":
-            dictionaries = nmf_dictionaries(recipe)
-            out[method] = (lambda mix, stems, seed: nmf_separate(mix[None], dictionaries)[0], {"components": recipe.nmf_components, "examples": recipe.nmf_examples})
-        else:  # "oracle": reads the true stems
-            out[method] = (lambda mix, stems, seed: oracle_ratio_mask(mix[None], stems[None])[0], {})
+            cfg = m.make_config(posterior=str(path))
+            post = load_posterior_for(cfg, priors, device, method if method == "supervised" else "elbo")
+            out[method] = (chunked(method, cfg, math.lcm(priors.length_multiple, post.length_multiple)), {"posterior": str(path), "steps": post.metadata.get("steps")})
+        else:  # NMF (dictionaries from the priors' training data) and the oracle (reads the true stems): whole items
+            cfg = m.make_config(**({"components": recipe.nmf_components, "examples": recipe.nmf_examples, "seed": recipe.seed + 3} if method == "nmf" else {}))
+            m.prepare(priors, cfg)
+            out[method] = (lambda mix, stems, seed, m=m, cfg=cfg: m.run(mix[None].to(device), priors, cfg, truth=stems[None].to(device) if m.needs_truth else None)[0],
+                           asdict(cfg))
     for _, settings in out.values():
         if "langevin" in settings or "posterior" in settings: settings["priors"] = {s: p.metadata.get("steps") for s, p in priors.items()}
     return out
@@ -479,7 +459,7 @@ def _score_job(job: dict) -> list[dict]:
             rows += json.loads(cached.read_text()); continue
         est = mix.expand_as(stems) if method == "mix" else torch.stack([torch.from_numpy(sf.read(p, dtype="float32")[0]) for p in wavs])
         frame = score_item(est, stems, job["sample_rate"], job["window_seconds"])
-        new = [{"method": ROWS[method], "item": job["item"], "track": job["track"], "source": s, "metric": metric, "value": float(frame.loc[k, metric])}
+        new = [{"method": label(method), "item": job["item"], "track": job["track"], "source": s, "metric": metric, "value": float(frame.loc[k, metric])}
                for k, s in enumerate(job["sources"]) for metric in frame.columns]
         _write_json(cached, new)
         rows += new
@@ -521,7 +501,7 @@ def evaluate_estimates(recipe: MusdbRecipe, progress: bool = True) -> pd.DataFra
         if progress: from tqdm.auto import tqdm
         results = [_score_job(j) for j in (tqdm(jobs(), total=len(items), desc="evaluate", unit="item") if progress else jobs())]
     frame = pd.DataFrame([r for rows in results for r in rows])
-    seconds = {ROWS[m]: 0.0 if m == "mix" else float(np.mean([json.loads((f / n / "seconds.json").read_text())["seconds"] for n in items.item]))
+    seconds = {label(m): 0.0 if m == "mix" else float(np.mean([json.loads((f / n / "seconds.json").read_text())["seconds"] for n in items.item]))
                for m, f in methods.items()}
     table = results_summary(frame, recipe.sources, seconds)
     frame.to_csv(recipe.out_dir / "scores.csv", index=False)
@@ -561,7 +541,7 @@ def main(argv=None) -> None:
     p.add_argument("--out", help="output folder (default: runs/musdb)")
     p.add_argument("--prior", help="the priors' config: score (default), spectral, or a YAML path")
     p.add_argument("--config", help="YAML file of MusdbRecipe fields")
-    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="MusdbRecipe fields, e.g. methods=[langevin,oracle] test_seconds=10 posterior.steps=2000 langevin.n_levels=200")
+    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="MusdbRecipe fields, e.g. methods=[diffusion,oracle] test_seconds=10 posterior.steps=2000 langevin.n_levels=200")
     p.add_argument("--prior-set", nargs="*", default=[], metavar="KEY=VALUE", help="dsp-train-prior overrides for every stem, e.g. steps=1000 batch_size=8")
     p.add_argument("--tiny", action="store_true", help="tiny networks, a few steps, short cuts: the whole pipeline in a minute or two on a CPU")
     p.add_argument("--print-commands", action="store_true", help="with train: print one training command per stem instead of training")

@@ -94,9 +94,11 @@ def _fit_length(x: Tensor, length: int) -> Tensor:
 
 def separate(mix, priors="toy", method: str = "diffusion", sample_rate: int | None = None, chunk: int | None = None,
              overlap: float = 0.25, batch_size: int = 8, device=None, seed: int = 0, progress: bool = True,
-             config=None, **options) -> dict[str, Tensor]:
-    "Separate `mix` (a path, or a `(time,)` / `(channels, time)` tensor at `sample_rate`) into `{source: (time,) waveform}` at the input's rate and length."
-    sep = get_method(method, separator=True)
+             config=None, evaluation: bool = False, **options) -> dict[str, Tensor]:
+    """Separate `mix` (a path, or a `(time,)` / `(channels, time)` tensor at `sample_rate`) into `{source: (time,) waveform}` at the input's rate and length.
+    `evaluation`: also allow the evaluation rows that need no truth (the supervised bound)."""
+    sep = get_method(method, separator=not evaluation)
+    if sep.needs_truth: raise ValueError(f"method {method!r} reads the true sources: only an evaluation can run it")
     cfg = sep.make_config(config, **options)  # bad options fail before any work
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1: raise ValueError(f"batch_size: expected an integer >= 1, got {batch_size!r}")
     x, rate_in = read_mix(mix, sample_rate)

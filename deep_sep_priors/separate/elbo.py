@@ -209,13 +209,15 @@ def load_posterior_for(options: ElboOptions, priors, device, objective: str | No
     if objective is not None and post.config.objective != objective: raise ValueError(f"{path}: trained with objective {post.config.objective!r}, not {objective!r}")
     return post
 
-@register_method("elbo", ElboOptions, label="ELBO posterior", summary="the amortised posterior trained on mixes only, one forward pass (ElboOptions)")
+@register_method("elbo", ElboOptions, label="ELBO posterior", summary="the amortised posterior trained on mixes only, one forward pass (ElboOptions)",
+                 setup=lambda priors, options: load_posterior_for(options, priors, priors.device))
 def elbo_method(mix: Tensor, priors: PriorSet, options: ElboOptions, generator=None) -> Tensor:
     "Method 'elbo': the amortised posterior's means for mixes `(batch, time)` -> `(batch, n_sources, time)`."
     return elbo_separate(mix, load_posterior_for(options, priors, mix.device), options.sigma)
 
 @register_method("supervised", SupervisedOptions, label="supervised posterior (upper bound)", reference=True,
-                 summary="the same network trained on (mix, sources) pairs: an upper bound")
+                 summary="the same network trained on (mix, sources) pairs: an upper bound",
+                 setup=lambda priors, options: load_posterior_for(options, priors, priors.device, "supervised"))
 def supervised_method(mix: Tensor, priors: PriorSet, options: SupervisedOptions, generator=None) -> Tensor:
     "Row 'supervised': the means of a posterior trained with the supervised objective, for mixes `(batch, time)`."
     return elbo_separate(mix, load_posterior_for(options, priors, mix.device, "supervised"), options.sigma)

@@ -125,7 +125,8 @@ def nmf_dictionaries(priors, config: NmfConfig = NmfConfig(), progress: bool = T
             with open(tmp, "wb") as f: np.savez(f, **found)
     return list(found.values())
 
-@register_method("nmf", NmfConfig, label="NMF", summary="NMF with one dictionary per source, learned from the priors' own training data (NmfConfig)")
+@register_method("nmf", NmfConfig, label="NMF", summary="NMF with one dictionary per source, learned from the priors' own training data (NmfConfig)",
+                 setup=lambda priors, config: nmf_dictionaries(priors, config))
 def nmf_method(mix: Tensor, priors: PriorSet, config: NmfConfig, generator=None) -> Tensor:
     "Method 'nmf': `nmf_separate` of mixes `(batch, time)` on the dictionaries of `nmf_dictionaries` -> `(batch, n_sources, time)`."
     est = nmf_separate(mix.cpu(), nmf_dictionaries(priors, config), config.n_fft, max_iter=config.max_iter)

@@ -33,6 +33,7 @@ class Method:
     reference: bool = False  # an evaluation row (a bound or the floor), not a separator a user runs
     needs_truth: bool = False  # reads the true sources: only an evaluation can run it
     renamed: dict = field(default_factory=dict)  # {old option: new dotted option}, accepted with a warning
+    setup: Callable | None = None  # setup(priors, config): one-time work (learning, loading) that `prepare` does before timed runs
 
     def make_config(self, config=None, **options):
         "`config` (default: the config class's defaults) updated by `options` (nested dicts for sections); bad keys or types raise a `ValueError`."
@@ -42,6 +43,10 @@ class Method:
         if config is not None and not isinstance(config, self.config_class):
             raise ValueError(f"method {self.name!r}: config must be a {self.config_class.__name__}, got {type(config).__name__}")
         return build_config(self.config_class, options, base=config, renamed=self.renamed, where=f"method {self.name!r}")
+
+    def prepare(self, priors, config=None) -> None:
+        "Do the method's one-time work for `priors` and `config` now (a benchmark or an evaluation then times separation only)."
+        if self.setup is not None: self.setup(PriorSet.of(priors, f"method {self.name!r}"), self.make_config(config) if self.config_class else None)
 
     def run(self, mix: Tensor, priors, config=None, generator: torch.Generator | None = None, truth: Tensor | None = None) -> Tensor:
         "Estimates `(batch, n_sources, time)` of `mix` `(batch, time)`, checked for shape and finiteness; `truth` `(batch, n_sources, time)` for `needs_truth` methods."
@@ -62,13 +67,13 @@ BUILTIN_METHOD_MODULES = ("deep_sep_priors.separate.langevin", "deep_sep_priors.
                           "deep_sep_priors.separate.elbo")  # each registers its methods on import
 
 def register_method(name: str, config_class: type | None = None, label: str | None = None, summary: str = "", reference: bool = False,
-                    needs_truth: bool = False, aliases=(), renamed: dict | None = None):
+                    needs_truth: bool = False, aliases=(), renamed: dict | None = None, setup: Callable | None = None):
     "Decorator: register `fn` as method `name` (see `Method`); `aliases` are old names that still work, with a deprecation warning."
     def deco(fn):
         old = METHODS.get(name)
         if old is not None and old.fn.__qualname__ != fn.__qualname__:  # re-running a notebook cell is fine
             raise ValueError(f"method {name!r} is already registered by {old.fn.__qualname__}")
-        METHODS[name] = Method(name, fn, config_class, label or name, summary, reference or needs_truth, needs_truth, dict(renamed or {}))
+        METHODS[name] = Method(name, fn, config_class, label or name, summary, reference or needs_truth, needs_truth, dict(renamed or {}), setup)
         ALIASES.update({a: name for a in aliases})
         return fn
     return deco
