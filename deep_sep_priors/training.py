@@ -118,7 +118,7 @@ def _legacy_keys(cls, values: dict) -> list[str]:
 
 def config_from(cls, values: dict | None = None, base=None, quiet: bool = False):
     "`cls` (a config with sections) from nested `values` over `base`; old flat keys of `cls.renamed` are moved with a `DeprecationWarning` (none if `quiet`)."
-    values, renamed = dict(values or {}), dict(getattr(cls, "renamed", {}))
+    values, renamed = copy.deepcopy(dict(values or {})), dict(getattr(cls, "renamed", {}))  # a copy: moving keys must not change the caller's dicts
     legacy = _legacy_keys(cls, values)
     with warnings.catch_warnings():
         if quiet: warnings.simplefilter("ignore", DeprecationWarning)
@@ -130,11 +130,12 @@ def config_from(cls, values: dict | None = None, base=None, quiet: bool = False)
         return build_config(cls, values, base=base, renamed={k: v for k, v in renamed.items() if k in legacy})
 
 def renamed_keys(renamed: dict[str, str]):
-    "Class decorator: `renamed` `{old flat key: new dotted key}` becomes `cls.renamed`, and the constructor takes the old keys too (deprecated)."
+    "Class decorator: `renamed` `{old flat key: new dotted key}` becomes `cls.renamed`; the constructor takes the old keys too (deprecated) and sections as dicts (`cls(**asdict(c)) == c`)."
     def wrap(cls):
         cls.renamed, init = dict(renamed), cls.__init__
         def __init__(self, *args, **kw):
-            legacy = _legacy_keys(cls, kw)
+            hints = typing.get_type_hints(cls)
+            legacy = _legacy_keys(cls, kw) + [k for k, v in kw.items() if isinstance(v, dict) and k in hints and dataclasses.is_dataclass(hints[k])]
             init(self, *args, **{k: v for k, v in kw.items() if k not in legacy})
             if legacy:
                 new = config_from(cls, {k: kw[k] for k in legacy}, base=self)

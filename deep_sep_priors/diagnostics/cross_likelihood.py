@@ -16,7 +16,7 @@ from torch import Tensor
 
 from ..audio import check_audio, check_sample_rate
 from ..priors import Prior, check_same_sample_rate
-from ..train import _mix_seed
+from ..core import mix_seed
 
 # %% auto #0
 __all__ = ['bound_levels', 'log_likelihood', 'cross_likelihood', 'cross_likelihood_matrix', 'predictions',
@@ -93,7 +93,7 @@ def cross_likelihood(priors: Mapping[str, Prior], data: Mapping[str, Tensor], si
     for i, sigma in enumerate(sigmas):
         for j, (name, x) in enumerate(data.items()):
             for c, chunk in enumerate(x.split(batch_size)):
-                chunk_seed = _mix_seed(seed, i, j, c)
+                chunk_seed = mix_seed(seed, i, j, c)
                 for k, prior in priors.items():
                     method = "exact" if prior.has_log_prob else "bound"
                     ll = log_likelihood(prior, chunk, sigma, method=method, n_levels=n_levels, seed=chunk_seed).cpu().numpy()
