@@ -16,7 +16,8 @@ import torch
 from torch import Tensor, nn
 
 from .audio import check_audio
-from .core import as_sigma, atomic_torch_save
+from .core import as_sigma
+from .training import Checkpointable
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'PRIOR_KINDS', 'BUILTIN_KIND_MODULES', 'NOISE_MODES', 'register_prior', 'PriorInfo', 'Prior',
@@ -55,12 +56,14 @@ class PriorInfo:
         if self.sample_rate <= 0 or self.segment_length <= 0: raise ValueError("PriorInfo: sample_rate and segment_length must be > 0")
 
 # %% ../nbs/10_priors.ipynb #be28beb9
-class Prior(nn.Module):
+class Prior(Checkpointable, nn.Module):
     "Base class of source priors over waveforms `(batch, time)`, noise-conditional at level `sigma`."
     kind: ClassVar[str] = "abstract"
     config_class: ClassVar[type] = None
     has_log_prob: ClassVar[bool] = True
     length_multiple: ClassVar[int] = 1
+    checkpoint_format: ClassVar[str] = CHECKPOINT_FORMAT  # checkpoint(), save(), load() and from_checkpoint() come from Checkpointable
+    checkpoint_what: ClassVar[str] = "prior"
 
     def __init__(self, info: PriorInfo, config=None):
         super().__init__()
@@ -113,14 +116,18 @@ class Prior(nn.Module):
 
     def extra_repr(self) -> str: return f"source={self.info.source!r}, kind={self.kind!r}"
 
-    def checkpoint(self, **metadata) -> dict:
-        "Everything needed to rebuild this prior: kind, info, config, weights, and free-form `metadata`."
-        return {"format": CHECKPOINT_FORMAT, "kind": self.kind, "info": asdict(self.info), "config": asdict(self.config),
-                "state_dict": {k: v.detach().cpu() for k, v in self.state_dict().items()}, "metadata": metadata}
+    def checkpoint_args(self) -> dict:
+        "What rebuilds this prior beside its weights: kind, info and config (the `Checkpointable` contract)."
+        return {"kind": self.kind, "info": asdict(self.info), "config": asdict(self.config)}
 
-    def save(self, path, **metadata) -> Path:
-        "Write a self-describing checkpoint to `path` atomically."
-        return atomic_torch_save(self.checkpoint(**metadata), path)
+    @classmethod
+    def from_args(cls, ckpt: dict) -> "Prior":
+        "A fresh prior of the checkpoint's registered kind (the package's own kinds are imported on demand)."
+        if ckpt["kind"] not in PRIOR_KINDS and ckpt["kind"] in BUILTIN_KIND_MODULES:
+            importlib.import_module(BUILTIN_KIND_MODULES[ckpt["kind"]])  # registers the package's own kinds on demand
+        kind = PRIOR_KINDS.get(ckpt["kind"])
+        if kind is None: raise ValueError(f"unknown prior kind {ckpt['kind']!r}; known: {sorted(PRIOR_KINDS)} (import the module that defines it)")
+        return kind(PriorInfo(**ckpt["info"]), kind.make_config(ckpt["config"], strict=False))
 
     @classmethod
     def make_config(cls, values: dict, strict: bool = True):
@@ -129,26 +136,6 @@ class Prior(nn.Module):
         unknown = set(values) - fields
         if strict and unknown: raise ValueError(f"unknown keys {sorted(unknown)} for {cls.config_class.__name__}; valid: {sorted(fields)}")
         return cls.config_class(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items() if k in fields})
-
-    @staticmethod
-    def from_checkpoint(ckpt: dict) -> "Prior":
-        "Rebuild a prior from a `checkpoint()` dict."
-        if ckpt.get("format") != CHECKPOINT_FORMAT: raise ValueError(f"not a prior checkpoint (format {ckpt.get('format')!r})")
-        if ckpt["kind"] not in PRIOR_KINDS and ckpt["kind"] in BUILTIN_KIND_MODULES:
-            importlib.import_module(BUILTIN_KIND_MODULES[ckpt["kind"]])  # registers the package's own kinds on demand
-        cls = PRIOR_KINDS.get(ckpt["kind"])
-        if cls is None: raise ValueError(f"unknown prior kind {ckpt['kind']!r}; known: {sorted(PRIOR_KINDS)} (import the module that defines it)")
-        prior = cls(PriorInfo(**ckpt["info"]), cls.make_config(ckpt["config"], strict=False))
-        prior.load_state_dict(ckpt["state_dict"])
-        prior.metadata = ckpt.get("metadata", {})
-        return prior.eval()
-
-    @staticmethod
-    def load(path, map_location="cpu") -> "Prior":
-        "Load a prior saved by `save` (safe: `weights_only=True`)."
-        path = Path(path)
-        if not path.is_file(): raise FileNotFoundError(f"prior checkpoint not found: {path}")
-        return Prior.from_checkpoint(torch.load(path, map_location=map_location, weights_only=True))
 
 # %% ../nbs/10_priors.ipynb #65dd1354
 @dataclass

@@ -6,14 +6,10 @@
 from __future__ import annotations
 
 import argparse
-import copy
 import dataclasses
 import json
-import math
-import os
 import shlex
 import sys
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -22,139 +18,118 @@ import torch.distributed as dist
 import yaml
 from torch import Tensor
 
-from .core import atomic_torch_save
+from .core import mix_seed, parse_overrides
 from .data.toy import ToyConfig, toy_sources
 from .priors import PRIOR_KINDS, Prior, PriorInfo, packaged_prior_dir
+from .training import OptimConfig, RunConfig, config_from, distributed, fit, renamed_keys, resolve_device
 import deep_sep_priors.flow_priors  # noqa: F401  (registers the "flow" and "spectral_flow" kinds)
 import deep_sep_priors.score_prior  # noqa: F401  (registers the "score" kind)
 
 # %% auto #0
-__all__ = ['TrainConfig', 'build_prior', 'BatchSource', 'evaluate', 'train_prior', 'main']
+__all__ = ['RENAMED', 'MAY_CHANGE', 'ModelConfig', 'DataConfig', 'PriorRunConfig', 'TrainConfig', 'build_prior', 'BatchSource',
+           'evaluate', 'train_prior', 'main']
 
 # %% ../nbs/15_train.ipynb #a9bb4170
 @dataclass
-class TrainConfig:
-    "Everything that defines a prior training run."
-    prior: str = "score"  # registered prior kind: "score", "flow", "spectral_flow", "gaussian"
-    prior_config: dict = field(default_factory=dict)  # overrides of the kind's config dataclass
-    data: str = "toy"  # "toy" or "musdb"
+class ModelConfig:
+    "Which prior: a registered kind and overrides of that kind's config dataclass."
+    kind: str = "score"  # registered prior kind: "score", "flow", "spectral_flow", "gaussian"
+    config: dict = field(default_factory=dict)  # e.g. ScoreConfig fields
+
+@dataclass
+class DataConfig:
+    "What the prior models: the class, its audio format, the training noise levels and where the examples come from."
+    dataset: str = "toy"  # "toy" or "musdb"
     source: str = "sine"  # the class this prior models
     sample_rate: int = 16000
     segment_length: int = 4096
     sigma_min: float = 0.005
     sigma_max: float = 3.0
     noise: str = "conditioned"  # "conditioned", "unconditioned" or "none" (the noise ablation)
-    musdb_root: str | None = None  # for data="musdb"
+    musdb_root: str | None = None  # for dataset="musdb"
     musdb_is_wav: bool = False
-    cache_dir: str | None = None  # decoded-audio cache for data="musdb" (default: <out>/cache)
-    steps: int = 2000
-    batch_size: int = 16  # per rank
-    lr: float = 1e-3
-    warmup: int = 100
-    lr_final: float = 0.05  # final learning rate, as a fraction of lr (cosine decay)
-    weight_decay: float = 0.0
-    grad_clip: float = 1.0
-    ema: float = 0.999  # EMA decay of the weights that go into prior.pt (0 disables)
-    eval_every: int = 250
+    cache_dir: str | None = None  # decoded-audio cache for dataset="musdb" (default: <run.out>/cache)
+
+@dataclass
+class PriorRunConfig(RunConfig):
+    "`RunConfig` plus what a prior run needs: held-out examples, device, threads, output folder, starting weights."
     eval_examples: int = 64
-    ckpt_every: int = 250
-    seed: int = 0
     device: str = "auto"  # "auto", "cpu", "cuda", "cuda:1", ...
     amp: bool = True  # bfloat16 autocast on CUDA (ignored on CPU)
     threads: int | None = None  # torch CPU threads (None: torch's default)
     out: str = "runs/prior"
     init_from: str | None = None  # start from these weights (a prior.pt, or a packaged "set/source" such as "toy/sine"): fine-tuning
 
+RENAMED = {"prior": "model.kind", "prior_config": "model.config", "data": "data.dataset",
+           **{k: f"data.{k}" for k in ("source", "sample_rate", "segment_length", "sigma_min", "sigma_max", "noise", "musdb_root", "musdb_is_wav", "cache_dir")},
+           **{k: f"optim.{k}" for k in ("steps", "batch_size", "lr", "warmup", "lr_final", "weight_decay", "grad_clip", "ema")},
+           **{k: f"run.{k}" for k in ("eval_every", "eval_examples", "ckpt_every", "seed", "device", "amp", "threads", "out", "init_from")}}
+
+@renamed_keys(RENAMED)
+@dataclass
+class TrainConfig:
+    "Everything that defines a prior training run."
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    optim: OptimConfig = field(default_factory=lambda: OptimConfig(steps=2000, batch_size=16, lr=1e-3, warmup=100, lr_final=0.05, ema=0.999))
+    run: PriorRunConfig = field(default_factory=PriorRunConfig)
+
     def __post_init__(self):
-        for f in dataclasses.fields(self):  # YAML reads "3e-4" as a string: coerce numbers by the field's type
-            v = getattr(self, f.name)
-            if f.type == "float" and isinstance(v, (str, int)) and not isinstance(v, bool): setattr(self, f.name, float(v))
-            if f.type == "int" and isinstance(v, str): setattr(self, f.name, int(v))
-        if self.prior not in PRIOR_KINDS: raise ValueError(f"TrainConfig.prior: unknown kind {self.prior!r}; known: {sorted(PRIOR_KINDS)}")
-        if self.data not in ("toy", "musdb"): raise ValueError(f"TrainConfig.data: 'toy' or 'musdb', got {self.data!r}")
-        if self.data == "musdb" and not self.musdb_root: raise ValueError("TrainConfig: data='musdb' needs musdb_root (the MUSDB18 folder)")
-        if self.steps < 1 or self.batch_size < 1: raise ValueError("TrainConfig: steps and batch_size must be >= 1")
+        if self.model.kind not in PRIOR_KINDS: raise ValueError(f"model.kind: unknown kind {self.model.kind!r}; known: {sorted(PRIOR_KINDS)}")
+        if self.data.dataset not in ("toy", "musdb"): raise ValueError(f"data.dataset: 'toy' or 'musdb', got {self.data.dataset!r}")
 
     @classmethod
     def from_sources(cls, yaml_path=None, overrides=()) -> "TrainConfig":
-        "Defaults, then a YAML file, then `key=value` overrides (values parsed as YAML; `prior_config.key=value` works too)."
+        "Defaults, then a YAML file, then `section.key=value` overrides (values parsed as YAML); old flat keys are accepted, deprecated."
         values = {}
         if yaml_path:
             path = Path(yaml_path)
             if not path.is_file(): raise FileNotFoundError(f"config file not found: {path}")
             values = yaml.safe_load(path.read_text()) or {}
-        names = {f.name for f in dataclasses.fields(cls)}
-        for item in overrides:
-            key, sep, raw = item.partition("=")
-            if not sep: raise ValueError(f"override {item!r}: expected key=value")
-            value = yaml.safe_load(raw)
-            if key.startswith("prior_config."): values.setdefault("prior_config", {})[key.split(".", 1)[1]] = value
-            else: values[key] = value
-        unknown = set(values) - names
-        if unknown: raise ValueError(f"unknown config keys {sorted(unknown)}; valid: {sorted(names)}")
-        return cls(**values)
+        cfg = config_from(cls, parse_overrides(overrides), base=config_from(cls, values))
+        cfg.check()
+        return cfg
+
+    def check(self) -> "TrainConfig":
+        "Itself, if its sections fit together (checked once all layers are in: a YAML file may leave `data.musdb_root` to `--set`)."
+        if self.data.dataset == "musdb" and not self.data.musdb_root: raise ValueError("data.dataset='musdb' needs data.musdb_root (the MUSDB18 folder)")
+        return self
 
 # %% ../nbs/15_train.ipynb #1b33d656
 def build_prior(cfg: TrainConfig) -> Prior:
-    "A fresh prior of kind `cfg.prior` for `cfg.source`."
-    cls = PRIOR_KINDS[cfg.prior]
-    try: model_cfg = cls.make_config(cfg.prior_config)
-    except ValueError as e: raise ValueError(f"prior_config: {e}") from None
-    info = PriorInfo(source=cfg.source, sample_rate=cfg.sample_rate, segment_length=cfg.segment_length, domain="stft" if cfg.prior == "spectral_flow" else "time",
-                     sigma_min=cfg.sigma_min, sigma_max=cfg.sigma_max, noise=cfg.noise)
+    "A fresh prior of kind `cfg.model.kind` for `cfg.data.source`."
+    cls, d = PRIOR_KINDS[cfg.model.kind], cfg.data
+    try: model_cfg = cls.make_config(cfg.model.config)
+    except ValueError as e: raise ValueError(f"model.config: {e}") from None
+    info = PriorInfo(source=d.source, sample_rate=d.sample_rate, segment_length=d.segment_length, domain="stft" if cfg.model.kind == "spectral_flow" else "time",
+                     sigma_min=d.sigma_min, sigma_max=d.sigma_max, noise=d.noise)
     return cls(info, model_cfg)
-
-def _mix_seed(*parts: int) -> int:
-    "A 62-bit seed from integers (SplitMix-style), distinct for distinct tuples in practice."
-    h = 0x9E3779B97F4A7C15
-    for p in parts:
-        h = (h ^ (int(p) + 0x9E3779B97F4A7C15 + (h << 6) + (h >> 2))) & 0xFFFFFFFFFFFFFFFF
-        h = ((h ^ (h >> 31)) * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
-    return h >> 2
 
 class BatchSource:
     "Training batches `(batch, time)` of one source class as a pure function of (seed, rank, step); a fixed held-out set."
     def __init__(self, cfg: TrainConfig):
-        self.cfg = cfg
-        if cfg.data == "toy":
-            self.toy = ToyConfig(sample_rate=cfg.sample_rate, segment_length=cfg.segment_length, sources=(cfg.source,))
+        self.cfg, d = cfg.check(), cfg.data
+        if d.dataset == "toy":
+            self.toy = ToyConfig(sample_rate=d.sample_rate, segment_length=d.segment_length, sources=(d.source,))
         else:
             from deep_sep_priors.data.musdb import DecodedCache, MusdbRandomCuts, open_musdb
-            db = open_musdb(cfg.musdb_root, subsets="train", is_wav=cfg.musdb_is_wav)
-            cache = DecodedCache(cfg.cache_dir or Path(cfg.out) / "cache", sample_rate=cfg.sample_rate)
-            self.cuts = MusdbRandomCuts(db.tracks, cache, cfg.source, cfg.segment_length, n_items=2**31 - 1, seed=cfg.seed)
-            self.held_out = MusdbRandomCuts(db.tracks, cache, cfg.source, cfg.segment_length, n_items=cfg.eval_examples, seed=cfg.seed + 1)
+            db = open_musdb(d.musdb_root, subsets="train", is_wav=d.musdb_is_wav)
+            cache = DecodedCache(d.cache_dir or Path(cfg.run.out) / "cache", sample_rate=d.sample_rate)
+            self.cuts = MusdbRandomCuts(db.tracks, cache, d.source, d.segment_length, n_items=2**31 - 1, seed=cfg.run.seed)
+            self.held_out = MusdbRandomCuts(db.tracks, cache, d.source, d.segment_length, n_items=cfg.run.eval_examples, seed=cfg.run.seed + 1)
 
     def batch(self, step: int, rank: int = 0) -> Tensor:
-        if self.cfg.data == "toy":
-            return toy_sources(self.cfg.batch_size, self.toy, seed=_mix_seed(self.cfg.seed, rank, step))[:, 0]
-        first = ((step * 1000003 + rank) * self.cfg.batch_size) % (2**31 - 1 - self.cfg.batch_size)
-        return torch.stack([self.cuts[first + i] for i in range(self.cfg.batch_size)])
+        n = self.cfg.optim.batch_size
+        if self.cfg.data.dataset == "toy": return toy_sources(n, self.toy, seed=mix_seed(self.cfg.run.seed, rank, step))[:, 0]
+        first = ((step * 1000003 + rank) * n) % (2**31 - 1 - n)
+        return torch.stack([self.cuts[first + i] for i in range(n)])
 
     def eval_set(self) -> Tensor:
-        if self.cfg.data == "toy": return toy_sources(self.cfg.eval_examples, self.toy, seed=_mix_seed(self.cfg.seed, 10**9))[:, 0]
+        if self.cfg.data.dataset == "toy": return toy_sources(self.cfg.run.eval_examples, self.toy, seed=mix_seed(self.cfg.run.seed, 10**9))[:, 0]
         return torch.stack([self.held_out[i] for i in range(len(self.held_out))])
 
 # %% ../nbs/15_train.ipynb #7ab019c6
-def _lr_lambda(cfg: TrainConfig):
-    def f(step: int) -> float:
-        if step < cfg.warmup: return (step + 1) / cfg.warmup
-        t = min(1.0, (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup))
-        return cfg.lr_final + (1 - cfg.lr_final) * 0.5 * (1 + math.cos(math.pi * t))
-    return f
-
-def _distributed() -> tuple[int, int]:
-    "(rank, world size), initialising the process group when started by torchrun."
-    world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world > 1 and not dist.is_initialized():
-        dist.init_process_group(backend="nccl" if torch.cuda.is_available() else "gloo")
-    return (dist.get_rank(), world) if world > 1 else (0, 1)
-
-def _device(cfg: TrainConfig, world: int) -> torch.device:
-    if cfg.device != "auto": return torch.device(cfg.device)
-    if torch.cuda.is_available():
-        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")) if world > 1 else torch.cuda.current_device())
-    return torch.device("cpu")
+MAY_CHANGE = ("optim.steps", "run.eval_every", "run.ckpt_every", "run.threads", "run.device")  # a resumed run may change these (bookkeeping)
 
 @torch.no_grad()
 def evaluate(prior: Prior, data: Tensor, seed: int, batch_size: int = 16) -> float:
@@ -180,89 +155,26 @@ def _init_weights(spec: str, prior: Prior) -> dict:
     return init.state_dict()
 
 def train_prior(cfg: TrainConfig, resume: bool = True, progress: bool = True, command: str | None = None) -> Prior:
-    "Train a prior as `cfg` says, writing `last.pt`, `prior.pt` and `log.jsonl` into `cfg.out`; returns the EMA prior."
-    rank, world = _distributed()
-    device = _device(cfg, world)
-    if cfg.threads: torch.set_num_threads(cfg.threads)
-    out = Path(cfg.out)
-    if rank == 0: out.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(cfg.seed)
+    "Train a prior as `cfg` says, writing `last.pt`, `prior.pt` and `log.jsonl` into `cfg.run.out`; returns the EMA prior."
+    rank, world = distributed()
+    device = resolve_device(cfg.run.device, world)
+    if cfg.run.threads: torch.set_num_threads(cfg.run.threads)
+    torch.manual_seed(cfg.run.seed)
     prior = build_prior(cfg)
-    if cfg.init_from: prior.load_state_dict(_init_weights(cfg.init_from, prior))
-    prior = prior.to(device)
-    ema = copy.deepcopy(prior).eval().requires_grad_(False)
-    opt = torch.optim.AdamW(prior.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(cfg))
-    start, history, elapsed = 0, [], 0.0
-    if resume and (out / "last.pt").exists():
-        state = torch.load(out / "last.pt", map_location=device, weights_only=True)
-        if state["config"] != asdict(cfg):
-            changed = sorted(k for k in asdict(cfg) if state["config"].get(k) != asdict(cfg)[k])
-            if any(k not in ("steps", "eval_every", "ckpt_every", "threads", "device") for k in changed):
-                raise ValueError(f"cannot resume {out / 'last.pt'}: config differs in {changed}; use another `out` or resume=False")
-        prior.load_state_dict(state["model"]); ema.load_state_dict(state["ema"])
-        opt.load_state_dict(state["opt"]); sched.load_state_dict(state["sched"])
-        start, history, elapsed = state["step"], state["history"], state["elapsed"]
-    model = torch.nn.parallel.DistributedDataParallel(prior) if world > 1 else prior
+    if cfg.run.init_from: prior.load_state_dict(_init_weights(cfg.run.init_from, prior))
     data = BatchSource(cfg)
     held_out = data.eval_set() if rank == 0 else None
-    use_amp = cfg.amp and device.type == "cuda"
-    bar = None
-    if progress and rank == 0:
-        from tqdm.auto import tqdm
-        bar = tqdm(total=cfg.steps, initial=start, desc=f"{cfg.prior}:{cfg.source}", dynamic_ncols=True)
-    t0, bad_steps = time.time(), 0
-
-    def save(step: int):
-        now = elapsed + time.time() - t0
-        atomic_torch_save({"config": asdict(cfg), "step": step, "model": prior.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
-                           "sched": sched.state_dict(), "history": history, "elapsed": now}, out / "last.pt")
-        meta = {"command": command or "", "train_config": json.dumps(asdict(cfg)), "steps": step, "train_seconds": round(now, 1),
-                "eval_loss": history[-1]["eval_loss"] if history else float("nan"), "torch": str(torch.__version__), "device": str(device), "world_size": world}
-        (ema if cfg.ema else prior).save(out / "prior.pt", **meta)
-
-    prior.train()
-    for step in range(start, cfg.steps):
-        torch.manual_seed(_mix_seed(cfg.seed, rank, step, 1))
-        x = data.batch(step, rank).to(device, non_blocking=True)
-        with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_amp):
-            loss = model(x)
-        finite = torch.isfinite(loss.detach()).float()
-        if world > 1: dist.all_reduce(finite, op=dist.ReduceOp.MIN)
-        opt.zero_grad(set_to_none=True)
-        if finite.item() < 1:
-            bad_steps += 1
-            if bad_steps >= 10: raise FloatingPointError(f"{bad_steps} non-finite losses in a row at step {step}; lower lr or check the data")
-            sched.step(); continue
-        bad_steps = 0
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(prior.parameters(), cfg.grad_clip)
-        opt.step(); sched.step()
-        if cfg.ema:
-            decay = min(cfg.ema, (1 + step) / (10 + step))  # warm-up: early weights fade fast
-            with torch.no_grad():
-                for e, p in zip(ema.parameters(), prior.parameters()): e.lerp_(p, 1 - decay)
-                for e, b in zip(ema.buffers(), prior.buffers()): e.copy_(b)
-        if rank == 0:
-            if bar: bar.update(1); bar.set_postfix(loss=f"{loss.item():.4f}", lr=f"{sched.get_last_lr()[0]:.2e}")
-            done = step + 1
-            if done % cfg.eval_every == 0 or done == cfg.steps:
-                record = {"step": done, "loss": loss.item(), "eval_loss": evaluate(ema if cfg.ema else prior, held_out, cfg.seed),
-                          "lr": sched.get_last_lr()[0], "seconds": round(elapsed + time.time() - t0, 1)}
-                history.append(record)
-                with open(out / "log.jsonl", "a") as f: f.write(json.dumps(record) + "\n")
-                if bar: bar.write(f"step {done}: loss {record['loss']:.4f}, eval {record['eval_loss']:.4f}")
-            if done % cfg.ckpt_every == 0 or done == cfg.steps: save(done)
-    if bar: bar.close()
-    if world > 1: dist.barrier()
-    return ema if cfg.ema else prior
+    meta = {"command": command or "", "train_config": json.dumps(asdict(cfg))}
+    return fit(prior, lambda model, x, step: model(x), lambda step: data.batch(step, rank), cfg.optim, cfg.run, cfg.run.out,
+               config=asdict(cfg), may_change=MAY_CHANGE, evaluate=lambda p: evaluate(p, held_out, cfg.run.seed), model_file="prior.pt",
+               metadata=lambda step: meta, device=device, resume=resume, progress=progress, desc=f"{cfg.model.kind}:{cfg.data.source}")
 
 # %% ../nbs/15_train.ipynb #6fe5d32c
 def main(argv=None) -> None:
     "Console entry point `dsp-train-prior`."
     parser = argparse.ArgumentParser(prog="dsp-train-prior", description="Train one source prior (resumes from OUT/last.pt).")
-    parser.add_argument("--config", help="YAML file with TrainConfig fields")
-    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="overrides, e.g. source=square steps=5000 prior_config.channels=[32,64]")
+    parser.add_argument("--config", help="YAML file with TrainConfig sections (model, data, optim, run)")
+    parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="overrides, e.g. data.source=square optim.steps=5000 model.config.channels=[32,64]")
     parser.add_argument("--no-resume", action="store_true", help="start from scratch even if OUT/last.pt exists")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)

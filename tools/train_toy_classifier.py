@@ -9,9 +9,10 @@ import argparse
 
 import torch
 
+from deep_sep_priors.core import parse_overrides
 from deep_sep_priors.data.toy import SOURCE_NAMES, ToyConfig, toy_sources
 from deep_sep_priors.diagnostics.discriminative import ClassifierConfig, train_classifier
-from deep_sep_priors.separate.api import parse_overrides
+from deep_sep_priors.training import config_from
 
 
 def main(argv=None):
@@ -19,17 +20,17 @@ def main(argv=None):
     p.add_argument("--out", required=True)
     p.add_argument("--length", type=int, default=4096)
     p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="ClassifierConfig overrides")
+    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="ClassifierConfig overrides, e.g. optim.steps=1500 optim.lr=2e-3")
     args = p.parse_args(argv)
     if args.threads: torch.set_num_threads(args.threads)
-    cfg = ClassifierConfig(**parse_overrides(args.set))
+    cfg = config_from(ClassifierConfig, parse_overrides(args.set))
     toy = ToyConfig(segment_length=args.length)
     k = len(SOURCE_NAMES)
-    if cfg.batch_size % k: raise SystemExit(f"batch_size must be a multiple of {k}")
+    if cfg.optim.batch_size % k: raise SystemExit(f"optim.batch_size must be a multiple of {k}")
 
     def batches(step: int):
-        x = toy_sources(cfg.batch_size // k, toy, seed=20_000_000 + step)  # one example of every class per row
-        return x.reshape(-1, x.shape[-1]), torch.arange(k).repeat(cfg.batch_size // k)
+        x = toy_sources(cfg.optim.batch_size // k, toy, seed=20_000_000 + step)  # one example of every class per row
+        return x.reshape(-1, x.shape[-1]), torch.arange(k).repeat(cfg.optim.batch_size // k)
 
     train_classifier(list(SOURCE_NAMES), toy.sample_rate, batches, cfg, out=args.out)
 

@@ -2,7 +2,7 @@
 
     python3 tools/train_toy_posterior.py --priors toy --out runs/posterior/elbo
     python3 tools/train_toy_posterior.py --priors toy --objective supervised --out runs/posterior/supervised
-    python3 tools/train_toy_posterior.py --priors toy --out runs/posterior/elbo --set steps=3000 sigma_start=10
+    python3 tools/train_toy_posterior.py --priors toy --out runs/posterior/elbo --set optim.steps=3000 sigma_start=10
 
 Training mixes are drawn from seeds 10_000_000 + step, disjoint from the test set (1234) and the validation seeds.
 The ELBO objective sees only the mixes; the supervised objective also sees the sources (the upper bound).
@@ -11,10 +11,11 @@ import argparse
 
 import torch
 
+from deep_sep_priors.core import parse_overrides
 from deep_sep_priors.data.toy import ToyConfig, toy_mix, toy_sources
 from deep_sep_priors.priors import load_priors
-from deep_sep_priors.separate.api import parse_overrides
 from deep_sep_priors.separate.elbo import ElboConfig, train_posterior
+from deep_sep_priors.training import config_from
 
 
 def main(argv=None):
@@ -24,15 +25,15 @@ def main(argv=None):
     p.add_argument("--out", required=True)
     p.add_argument("--length", type=int, default=4096)
     p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="ElboConfig overrides")
+    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="ElboConfig overrides, e.g. optim.steps=600 optim.lr=1e-3 sigma_start=3.0")
     args = p.parse_args(argv)
     if args.threads: torch.set_num_threads(args.threads)
     priors = load_priors(args.priors)
-    cfg = ElboConfig(**{"objective": args.objective, **parse_overrides(args.set)})
+    cfg = config_from(ElboConfig, {"objective": args.objective, **parse_overrides(args.set)})
     toy = ToyConfig(segment_length=args.length, sources=tuple(priors))
 
     def batches(step: int):
-        src = toy_sources(cfg.batch_size, toy, seed=10_000_000 + step)
+        src = toy_sources(cfg.optim.batch_size, toy, seed=10_000_000 + step)
         return (toy_mix(src), src) if cfg.objective == "supervised" else toy_mix(src)
 
     train_posterior(priors, batches, cfg, out=args.out)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
 
@@ -15,9 +15,10 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..audio import check_audio
-from ..core import as_sigma, atomic_torch_save, load_checkpoint, resume_training_state, save_training_state
+from ..core import as_sigma
 from ..priors import Prior
 from ..score_prior import NoiseEmbedding
+from ..training import Checkpointable, OptimConfig, RunConfig, config_from, fit, renamed_keys
 
 # %% auto #0
 __all__ = ['CLASSIFIER_FORMAT', 'ClassifierConfig', 'NoiseClassifier', 'train_classifier', 'GuidedPrior', 'guide_priors']
@@ -25,9 +26,10 @@ __all__ = ['CLASSIFIER_FORMAT', 'ClassifierConfig', 'NoiseClassifier', 'train_cl
 # %% ../../nbs/19_discriminative.ipynb #c7f37e84
 CLASSIFIER_FORMAT = "deep_sep_priors.classifier/1"
 
+@renamed_keys({"steps": "optim.steps", "batch_size": "optim.batch_size", "lr": "optim.lr", "seed": "run.seed", "ckpt_every": "run.ckpt_every"})
 @dataclass
 class ClassifierConfig:
-    "A noise-conditional classifier over waveforms and its training (defaults: the toy task on a CPU)."
+    "A noise-conditional classifier over waveforms and its training (defaults: the toy task on a CPU); `optim` and `run` as for every training run."
     channels: tuple = (16, 32, 64, 128)  # one strided conv layer each
     strides: tuple = (4, 4, 4, 4)
     kernel_size: int = 9
@@ -35,14 +37,12 @@ class ClassifierConfig:
     sigma_data: float = 0.5  # inputs are scaled by 1 / sqrt(sigma_data^2 + sigma^2)
     sigma_min: float = 0.005  # training noise levels, log-uniform
     sigma_max: float = 80.0
-    steps: int = 1500
-    batch_size: int = 32
-    lr: float = 2e-3
-    seed: int = 0
-    ckpt_every: int = 250
+    optim: OptimConfig = field(default_factory=lambda: OptimConfig(steps=1500, batch_size=32, lr=2e-3, warmup=0, lr_final=0.0, grad_clip=0.0))  # a plain cosine, no clipping
+    run: RunConfig = field(default_factory=RunConfig)
 
-class NoiseClassifier(nn.Module):
+class NoiseClassifier(Checkpointable, nn.Module):
     "c(k | x, sigma): class log-probabilities `(batch, n_classes)` of waveforms `(batch, time)` carrying Gaussian noise of level sigma."
+    checkpoint_format, checkpoint_what = CLASSIFIER_FORMAT, "classifier"
     def __init__(self, sources: list[str], sample_rate: int, config: ClassifierConfig = ClassifierConfig()):
         super().__init__()
         self.sources, self.sample_rate, self.config = list(sources), int(sample_rate), config
@@ -67,50 +67,27 @@ class NoiseClassifier(nn.Module):
             h = F.silu(conv(h) * (1 + scale) + shift)
         return self.head(h.mean(-1)).log_softmax(-1)
 
-    def save(self, path, **metadata) -> Path:
-        "Write a self-describing checkpoint atomically."
-        return atomic_torch_save({"format": CLASSIFIER_FORMAT, "sources": self.sources, "sample_rate": self.sample_rate, "config": asdict(self.config),
-                                  "state_dict": {k: v.detach().cpu() for k, v in self.state_dict().items()}, "metadata": metadata}, path)
+    def checkpoint_args(self) -> dict:
+        return {"sources": self.sources, "sample_rate": self.sample_rate, "config": asdict(self.config)}
 
-    @staticmethod
-    def load(path, map_location="cpu") -> "NoiseClassifier":
-        "Load a classifier saved by `save` (safe: `weights_only=True`)."
-        ckpt = load_checkpoint(path, CLASSIFIER_FORMAT, "classifier", map_location)
-        cfg = ClassifierConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in ckpt["config"].items()})
-        net = NoiseClassifier(ckpt["sources"], ckpt["sample_rate"], cfg)
-        net.load_state_dict(ckpt["state_dict"])
-        net.metadata = ckpt.get("metadata", {})
-        return net.eval()
+    @classmethod
+    def from_args(cls, ckpt: dict) -> "NoiseClassifier":
+        return cls(ckpt["sources"], ckpt["sample_rate"], config_from(ClassifierConfig, ckpt["config"], quiet=True))  # quiet: older files hold the flat config
 
 # %% ../../nbs/19_discriminative.ipynb #4ec10f21
 def train_classifier(sources: list[str], sample_rate: int, batches: Callable[[int], tuple[Tensor, Tensor]], config: ClassifierConfig = ClassifierConfig(),
                      out=None, progress: bool = True, device="cpu", until: int | None = None) -> NoiseClassifier:
     """Train a `NoiseClassifier` on labelled isolated examples `batches(step) -> (x (batch, time), labels (batch,))`; checkpoints in `out`.
     `until`: stop (with a checkpoint) after that many steps of the schedule, to continue later from `last.pt`."""
-    torch.manual_seed(config.seed)
+    torch.manual_seed(config.run.seed)
     net = NoiseClassifier(sources, sample_rate, config).to(device)
-    opt = torch.optim.AdamW(net.parameters(), lr=config.lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 0.5 * (1 + math.cos(math.pi * min(step / config.steps, 1.0))))
-    start = resume_training_state(out, asdict(config), net, opt, sched, device) if out is not None else 0
-    stop = config.steps if until is None else min(until, config.steps)
-    steps = range(start, stop)
-    if progress:
-        from tqdm.auto import tqdm
-        steps = tqdm(steps, initial=start, total=config.steps, desc="classifier", dynamic_ncols=True)
     lo, hi = math.log(config.sigma_min), math.log(config.sigma_max)
-    net.train()
-    for step in steps:
-        torch.manual_seed(config.seed * 1_000_003 + step)
-        x, y = batches(step)
-        x, y = x.to(device), y.to(device)
-        sigma = torch.exp(lo + (hi - lo) * torch.rand(x.shape[0], device=device))
-        loss = F.nll_loss(net(x + sigma[:, None] * torch.randn_like(x), sigma), y)
-        opt.zero_grad(set_to_none=True); loss.backward(); opt.step(); sched.step()
-        if progress: steps.set_postfix(loss=f"{loss.item():.3f}")
-        if out is not None and ((step + 1) % config.ckpt_every == 0 or step + 1 == stop):
-            save_training_state(out, asdict(config), step + 1, net, opt, sched)
-            net.save(Path(out) / "classifier.pt", steps=step + 1)
-    return net.eval()
+    def loss_fn(model, batch, step):
+        x, y = batch
+        sigma = torch.exp(lo + (hi - lo) * torch.rand(x.shape[0], device=x.device))
+        return F.nll_loss(model(x + sigma[:, None] * torch.randn_like(x), sigma), y)
+    return fit(net, loss_fn, batches, config.optim, config.run, out, config=asdict(config), model_file="classifier.pt",
+               device=device, progress=progress, desc="classifier", until=until)
 
 # %% ../../nbs/19_discriminative.ipynb #8e81b6a3
 class GuidedPrior(Prior):

@@ -18,7 +18,7 @@ from ..audio import check_audio
 from .cross_likelihood import log_likelihood
 from ..prior_checks import noise_floor
 from ..priors import Prior
-from ..train import _mix_seed
+from ..core import mix_seed
 
 # %% auto #0
 __all__ = ['NOISE_LEVELS', 'VARIANTS', 'evaluation_sigma', 'noise_ceiling', 'ablation_curve', 'plot_ablation', 'ablation_table']
@@ -47,7 +47,7 @@ def ablation_curve(prior: Prior, clean: Tensor, noise_levels: Sequence[float] = 
     rows = []
     for i, level in enumerate(levels):
         sigma = evaluation_sigma(prior, level)
-        ll = torch.cat([log_likelihood(prior, chunk, sigma, noise=level, method="exact", seed=_mix_seed(seed, i, c)).cpu()
+        ll = torch.cat([log_likelihood(prior, chunk, sigma, noise=level, method="exact", seed=mix_seed(seed, i, c)).cpu()
                         for c, chunk in enumerate(clean.split(batch_size))])
         rows.append(dict(source=prior.info.source, variant=prior.info.noise, test_noise=level, sigma_eval=sigma, log_likelihood=ll.mean().item(),
                          sem=(ll.std() / math.sqrt(len(ll))).item() if len(ll) > 1 else math.nan, ceiling=noise_ceiling(level), n=len(ll)))

@@ -43,6 +43,7 @@ from ..separate.elbo import ElboConfig, PosteriorNet, load_posterior_for, train_
 from ..separate.langevin import LangevinConfig
 from ..separate.registry import get_method
 from ..train import TrainConfig, train_prior
+from ..training import config_from
 
 # %% auto #0
 __all__ = ['STAGES', 'RECIPE_METHODS', 'POSTERIOR', 'TINY_PRIOR', 'TINY_TRAIN', 'TINY', 'BOOKKEEPING', 'MusdbRecipe', 'prepare',
@@ -61,7 +62,7 @@ TINY_PRIOR = {  # per prior kind: a network that trains in seconds on a CPU
     "score": {"channels": [8, 16], "strides": [4], "blocks": 1, "kernel_size": 3, "bottleneck_dilations": [1], "emb_dim": 16, "sigma_data": 0.1},
     "spectral_flow": {"n_fft": 64, "hop_length": 16, "steps_per_level": 2, "hidden": 16, "n_layers": 2, "cond_dim": 8, "data_var": 0.01},
     "flow": {"n_channels": 8, "n_levels": 2, "steps_per_level": 2, "hidden": 16, "n_layers": 2, "cond_dim": 8, "data_var": 0.01}}
-TINY_TRAIN = {"segment_length": 1024, "steps": 20, "batch_size": 4, "warmup": 2, "eval_every": 10, "ckpt_every": 10, "eval_examples": 8}
+TINY_TRAIN = {"data.segment_length": 1024, "optim.steps": 20, "optim.batch_size": 4, "optim.warmup": 2, "run.eval_every": 10, "run.ckpt_every": 10, "run.eval_examples": 8}
 TINY = {"posterior": {"net": {"channels": (8, 8), "strides": (4,), "blocks": 1, "kernel_size": 3, "bottleneck_dilations": (1,), "emb_dim": 8},
                       "steps": 10, "batch_size": 4, "warmup": 2, "ckpt_every": 5},
         "test_seconds": 1.0, "cuts_per_track": 2, "langevin": {"n_levels": 4}, "nmf_components": 4, "nmf_examples": 8, "likelihood_levels": 4}
@@ -82,7 +83,7 @@ class MusdbRecipe:
     out: str = "runs/musdb"
     cache_dir: str | None = None  # decoded-audio cache shared by every stage (default: <out>/cache)
     prior: str = "score"  # the priors' dsp-train-prior YAML: "score" / "spectral" (configs/musdb_<name>.yaml) or a path
-    prior_set: tuple = ()  # extra dsp-train-prior overrides for every stem, e.g. ("steps=1000",)
+    prior_set: tuple = ()  # extra dsp-train-prior overrides for every stem, e.g. ("optim.steps=1000",)
     sources: tuple = MUSDB_SOURCES  # stems to separate (two or more); the mix is their mean
     methods: tuple = RECIPE_METHODS  # registry names of the rows beside the floor; elbo / supervised need the posterior stage
     posterior: dict = field(default_factory=lambda: dict(POSTERIOR))  # ElboConfig fields of the posterior (the objective is set per row)
@@ -125,7 +126,7 @@ class MusdbRecipe:
         if min(self.cuts_per_track, self.workers, self.batch_size, self.likelihood_cuts, self.likelihood_levels) < 1:
             raise ValueError("MusdbRecipe: cuts_per_track, workers, batch_size, likelihood_cuts and likelihood_levels must be >= 1")
         if not self.likelihood_sigmas or min(self.likelihood_sigmas) <= 0: raise ValueError(f"MusdbRecipe.likelihood_sigmas: one or more levels > 0, got {list(self.likelihood_sigmas)}")
-        allowed = {f.name for f in dataclasses.fields(ElboConfig)} - {"objective"}
+        allowed = ({f.name for f in dataclasses.fields(ElboConfig)} | set(ElboConfig.renamed)) - {"objective"}
         if set(self.posterior) - allowed: raise ValueError(f"MusdbRecipe.posterior: unknown ElboConfig keys {sorted(set(self.posterior) - allowed)}; valid: {sorted(allowed)}")
 
     # where things are: every stage finds its inputs from the recipe alone
@@ -164,14 +165,14 @@ class MusdbRecipe:
         if stem not in MUSDB_SOURCES: raise ValueError(f"unknown MUSDB stem {stem!r}; choose from {MUSDB_SOURCES}")
         items = []
         if self.tiny:
-            yaml_kind = (yaml.safe_load(self.prior_yaml().read_text()) or {}).get("prior", TrainConfig.prior)
-            kind = parse_overrides(self.prior_set).get("prior", yaml_kind)
+            kind_of = lambda d: (d.get("model") or {}).get("kind", d.get("prior"))  # the nested key, or the deprecated flat one
+            kind = kind_of(parse_overrides(self.prior_set)) or kind_of(yaml.safe_load(self.prior_yaml().read_text()) or {}) or TrainConfig().model.kind
             if kind not in TINY_PRIOR: raise ValueError(f"tiny: no tiny network for prior kind {kind!r}; known: {sorted(TINY_PRIOR)}")
-            items += [_override(k, v) for k, v in {**TINY_TRAIN, "prior_config": TINY_PRIOR[kind]}.items()]
-        forced = {"data": "musdb", "source": stem, "musdb_root": self.data_root(), "musdb_is_wav": self.is_wav,
-                  "cache_dir": str(self.cache_path), "out": str(self.prior_dir(stem))}
-        if self.device != "auto": forced["device"] = self.device
-        if self.threads: forced["threads"] = self.threads
+            items += [_override(k, v) for k, v in {**TINY_TRAIN, "model.config": TINY_PRIOR[kind]}.items()]
+        forced = {"data.dataset": "musdb", "data.source": stem, "data.musdb_root": self.data_root(), "data.musdb_is_wav": self.is_wav,
+                  "data.cache_dir": str(self.cache_path), "run.out": str(self.prior_dir(stem))}
+        if self.device != "auto": forced["run.device"] = self.device
+        if self.threads: forced["run.threads"] = self.threads
         return items + list(self.prior_set) + [_override(k, v) for k, v in forced.items()]
 
     def train_config(self, stem: str) -> TrainConfig:
@@ -179,7 +180,7 @@ class MusdbRecipe:
         return TrainConfig.from_sources(self.prior_yaml(), self.train_overrides(stem))
 
     @property
-    def sample_rate(self) -> int: return self.train_config(self.sources[0]).sample_rate
+    def sample_rate(self) -> int: return self.train_config(self.sources[0]).data.sample_rate
 
     def decoded_cache(self) -> DecodedCache:
         "The mono decoded-audio cache at the priors' sample rate, shared with the prior trainings."
@@ -187,7 +188,8 @@ class MusdbRecipe:
 
     def elbo_config(self, objective: str) -> ElboConfig:
         "The posterior's `ElboConfig` for `objective` ('elbo': mixes only; 'supervised': the upper bound)."
-        return ElboConfig(**{"seed": self.seed, **self.posterior, "objective": objective})
+        base = config_from(ElboConfig, {"run": {"seed": self.seed}})  # `posterior` holds ElboConfig's flat keys (steps, lr, ...): accepted quietly
+        return config_from(ElboConfig, {**self.posterior, "objective": objective}, base=base, quiet=True)
 
     @classmethod
     def from_options(cls, config=None, overrides: dict | None = None, tiny: bool = False) -> "MusdbRecipe":
@@ -211,7 +213,7 @@ class MusdbRecipe:
         return cls(**values)
 
 # %% ../../nbs/30_musdb_recipe.ipynb #3e9f77fb
-BOOKKEEPING = ("steps", "eval_every", "ckpt_every", "threads", "device", "musdb_root", "cache_dir", "out")  # fields a finished prior may differ in
+BOOKKEEPING = ("optim.steps", "run.eval_every", "run.ckpt_every", "run.threads", "run.device", "data.musdb_root", "data.cache_dir", "run.out")  # fields a finished prior may differ in
 
 def _rank() -> tuple[int, int, int]:
     "(rank, world size, local rank) from torchrun's environment; (0, 1, 0) otherwise."
@@ -232,12 +234,13 @@ def prepare(recipe: MusdbRecipe, progress: bool = True) -> DecodedCache:
     return cache
 
 def prior_finished(cfg: TrainConfig) -> bool:
-    "Whether `cfg.out/prior.pt` is a finished run of `cfg`: at least `cfg.steps` steps, the same settings up to `BOOKKEEPING`."
-    path = Path(cfg.out) / "prior.pt"
+    "Whether `cfg.run.out/prior.pt` is a finished run of `cfg`: at least `cfg.optim.steps` steps, the same settings up to `BOOKKEEPING`."
+    path = Path(cfg.run.out) / "prior.pt"
     if not path.is_file(): return False
     meta = torch.load(path, map_location="cpu", weights_only=True).get("metadata", {})
-    keep = lambda d: {k: v for k, v in d.items() if k not in BOOKKEEPING}
-    return meta.get("steps", 0) >= cfg.steps and keep(json.loads(meta.get("train_config", "{}"))) == keep(json.loads(json.dumps(asdict(cfg))))
+    flat = lambda d, p="": {k2: v2 for k, v in d.items() for k2, v2 in (flat(v, f"{p}{k}.").items() if isinstance(v, dict) and v else [(p + k, v)])}
+    keep = lambda d: {k: v for k, v in flat(d).items() if k not in BOOKKEEPING}
+    return meta.get("steps", 0) >= cfg.optim.steps and keep(json.loads(meta.get("train_config", "{}"))) == keep(json.loads(json.dumps(asdict(cfg))))
 
 def train_commands(recipe: MusdbRecipe, nproc: int = 1) -> list[str]:
     "One shell command per stem that trains its prior: `dsp-train-prior`, or `torchrun` over `nproc` GPUs."
@@ -264,7 +267,7 @@ def train_priors(recipe: MusdbRecipe, progress: bool = True) -> dict[str, Path]:
     for stem, command in zip(recipe.sources, train_commands(recipe)):
         cfg = recipe.train_config(stem)
         if prior_finished(cfg):
-            if progress and rank == 0: print(f"prior {stem}: finished, using {Path(cfg.out) / 'prior.pt'}")
+            if progress and rank == 0: print(f"prior {stem}: finished, using {Path(cfg.run.out) / 'prior.pt'}")
             continue
         train_prior(cfg, resume=True, progress=progress, command=command)
     return collect_priors(recipe) if rank == 0 else {s: recipe.prior_set_dir / f"{s}.pt" for s in recipe.sources}
@@ -338,7 +341,7 @@ def train_posteriors(recipe: MusdbRecipe, progress: bool = True) -> dict[str, Pa
     seg = recipe.posterior_segment or next(iter(priors.values())).info.segment_length
     for objective in objectives:
         cfg = recipe.elbo_config(objective)
-        batches = posterior_batches(recipe, objective, seg, cfg.batch_size)
+        batches = posterior_batches(recipe, objective, seg, cfg.optim.batch_size)
         train_posterior(priors, batches, cfg, out=recipe.posterior_file(objective).parent, progress=progress, device=device)
     return {o: recipe.posterior_file(o) for o in objectives}
 
@@ -542,7 +545,7 @@ def main(argv=None) -> None:
     p.add_argument("--prior", help="the priors' config: score (default), spectral, or a YAML path")
     p.add_argument("--config", help="YAML file of MusdbRecipe fields")
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="MusdbRecipe fields, e.g. methods=[diffusion,oracle] test_seconds=10 posterior.steps=2000 langevin.n_levels=200")
-    p.add_argument("--prior-set", nargs="*", default=[], metavar="KEY=VALUE", help="dsp-train-prior overrides for every stem, e.g. steps=1000 batch_size=8")
+    p.add_argument("--prior-set", nargs="*", default=[], metavar="KEY=VALUE", help="dsp-train-prior overrides for every stem, e.g. optim.steps=1000 optim.batch_size=8")
     p.add_argument("--tiny", action="store_true", help="tiny networks, a few steps, short cuts: the whole pipeline in a minute or two on a CPU")
     p.add_argument("--print-commands", action="store_true", help="with train: print one training command per stem instead of training")
     p.add_argument("--nproc", type=int, default=1, help="GPUs per printed training command (torchrun; default: 1, plain dsp-train-prior)")

@@ -15,10 +15,10 @@ import torch
 from torch import Tensor, nn
 
 from ..audio import check_audio
-from ..core import atomic_torch_save, load_checkpoint, resume_training_state, save_training_state
 from ..priors import Prior, PriorSet, packaged_prior_dir
 from ..score_prior import ScorePrior, UNet1d
 from .registry import register_method
+from ..training import Checkpointable, OptimConfig, RunConfig, config_from, fit, renamed_keys
 
 # %% auto #0
 __all__ = ['POSTERIOR_FORMAT', 'ElboConfig', 'posterior_path', 'PosteriorNet', 'elbo_loss', 'train_posterior', 'elbo_separate',
@@ -27,9 +27,10 @@ __all__ = ['POSTERIOR_FORMAT', 'ElboConfig', 'posterior_path', 'PosteriorNet', '
 # %% ../../nbs/25_elbo_separation.ipynb #86d52808
 POSTERIOR_FORMAT = "deep_sep_priors.posterior/1"
 
+@renamed_keys({**{k: f"optim.{k}" for k in ("steps", "batch_size", "lr", "warmup", "grad_clip")}, "seed": "run.seed", "ckpt_every": "run.ckpt_every"})
 @dataclass
 class ElboConfig:
-    "The amortised posterior network and its training (defaults: the toy task on a CPU)."
+    "The amortised posterior network and its training (defaults: the toy task on a CPU); `optim` and `run` as for every training run."
     net: dict = field(default_factory=lambda: {"channels": (32, 64, 128, 128), "strides": (4, 4, 4), "blocks": 2, "kernel_size": 5,
                                                "bottleneck_dilations": (1, 2, 4, 8), "emb_dim": 64, "sigma_data": 0.5})
     objective: str = "elbo"  # "elbo": mixes only; "supervised": (mix, sources) pairs and squared error, the upper bound
@@ -39,22 +40,16 @@ class ElboConfig:
     likelihood_scale: float = 1.0  # gamma^2 = sigma^2 / (K * likelihood_scale); 1 matches the Langevin separator
     mixture_consistent: bool = True  # the means average to the mix exactly
     init_log_std: float = -3.0  # posterior log-std before training
-    steps: int = 2000
-    batch_size: int = 8
-    lr: float = 1e-3
-    warmup: int = 100
-    grad_clip: float = 1.0
-    seed: int = 0
-    ckpt_every: int = 250
+    optim: OptimConfig = field(default_factory=lambda: OptimConfig(steps=2000, batch_size=8, lr=1e-3, warmup=100, lr_final=0.0))
+    run: RunConfig = field(default_factory=RunConfig)
 
     def __post_init__(self):
         if self.objective not in ("elbo", "supervised"): raise ValueError(f"ElboConfig.objective: 'elbo' or 'supervised', got {self.objective!r}")
         if not 0 < self.sigma_end <= self.sigma_start: raise ValueError(f"ElboConfig: need 0 < sigma_end <= sigma_start, got {self.sigma_end}, {self.sigma_start}")
-        if self.steps < 1 or self.batch_size < 1: raise ValueError("ElboConfig: steps and batch_size must be >= 1")
 
     def sigma_at(self, step: int) -> float:
         "The priors' smoothing level at training step `step` (geometric from sigma_start to sigma_end)."
-        frac = min(step / max(self.steps - 1, 1), 1.0)
+        frac = min(step / max(self.optim.steps - 1, 1), 1.0)
         return self.sigma_start * (self.sigma_end / self.sigma_start) ** frac
 
 # %% ../../nbs/25_elbo_separation.ipynb #f6580f25
@@ -68,8 +63,9 @@ def posterior_path(name_or_path) -> Path:
     if name and shipped.is_file(): return shipped
     raise FileNotFoundError(f"posterior checkpoint not found: {path} (neither a file nor a shipped posterior such as 'toy' or 'toy/supervised')")
 
-class PosteriorNet(nn.Module):
+class PosteriorNet(Checkpointable, nn.Module):
     "q(s_k | m, sigma): a U-Net from the mix `(batch, time)` to per-source means and log-stds `(batch, n_sources, time)`."
+    checkpoint_format, checkpoint_what = POSTERIOR_FORMAT, "posterior"
     def __init__(self, sources: list[str], sample_rate: int, config: ElboConfig = ElboConfig()):
         super().__init__()
         self.sources, self.sample_rate, self.config = list(sources), int(sample_rate), config
@@ -99,22 +95,17 @@ class PosteriorNet(nn.Module):
         if self.sample_rate != rate: raise ValueError(f"the posterior is at {self.sample_rate} Hz, the priors at {rate} Hz")
         return self
 
-    def checkpoint(self, **metadata) -> dict:
-        return {"format": POSTERIOR_FORMAT, "sources": self.sources, "sample_rate": self.sample_rate, "config": asdict(self.config),
-                "state_dict": {k: v.detach().cpu() for k, v in self.state_dict().items()}, "metadata": metadata}
+    def checkpoint_args(self) -> dict:
+        return {"sources": self.sources, "sample_rate": self.sample_rate, "config": asdict(self.config)}
 
-    def save(self, path, **metadata) -> Path:
-        "Write a self-describing checkpoint atomically."
-        return atomic_torch_save(self.checkpoint(**metadata), path)
+    @classmethod
+    def from_args(cls, ckpt: dict) -> "PosteriorNet":
+        return cls(ckpt["sources"], ckpt["sample_rate"], config_from(ElboConfig, ckpt["config"], quiet=True))  # quiet: older files hold the flat config
 
-    @staticmethod
-    def load(path, map_location="cpu") -> "PosteriorNet":
+    @classmethod
+    def load(cls, path, map_location="cpu") -> "PosteriorNet":
         "Load a posterior saved by `save`, or a shipped one by name (`posterior_path`); safe: `weights_only=True`."
-        ckpt = load_checkpoint(posterior_path(path), POSTERIOR_FORMAT, "posterior", map_location)
-        net = PosteriorNet(ckpt["sources"], ckpt["sample_rate"], ElboConfig(**ckpt["config"]))
-        net.load_state_dict(ckpt["state_dict"])
-        net.metadata = ckpt.get("metadata", {})
-        return net.eval()
+        return super().load(posterior_path(path), map_location)
 
 # %% ../../nbs/25_elbo_separation.ipynb #4c9be7c4
 def elbo_loss(posterior: PosteriorNet, priors, mix: Tensor, sigma: float, sources: Tensor | None = None) -> tuple[Tensor, dict]:
@@ -136,9 +127,6 @@ def elbo_loss(posterior: PosteriorNet, priors, mix: Tensor, sigma: float, source
     return loss, {"log_lik": (log_lik.mean() / t).item(), "entropy": (entropy.mean() / (k * t)).item()}
 
 # %% ../../nbs/25_elbo_separation.ipynb #f42b9ca2
-def _lr_factor(cfg: ElboConfig) -> Callable[[int], float]:
-    return lambda step: min(1.0, (step + 1) / max(cfg.warmup, 1)) * 0.5 * (1 + math.cos(math.pi * min(step / cfg.steps, 1.0)))
-
 def train_posterior(priors, batches: Callable[[int], Tensor | tuple[Tensor, Tensor]], config: ElboConfig = ElboConfig(),
                     out=None, resume: bool = True, progress: bool = True, device=None, until: int | None = None) -> PosteriorNet:
     """Train a `PosteriorNet` for `priors` (frozen) on `batches(step)`; with `out`, checkpoints `last.pt` (resumable) and `posterior.pt`.
@@ -146,36 +134,15 @@ def train_posterior(priors, batches: Callable[[int], Tensor | tuple[Tensor, Tens
     priors = PriorSet.of(priors, "train_posterior")
     priors.eval().requires_grad_(False)
     device = torch.device(device) if device is not None else priors.device
-    torch.manual_seed(config.seed)
+    torch.manual_seed(config.run.seed)
     net = PosteriorNet(priors.names, priors.sample_rate, config).to(device)
-    opt = torch.optim.AdamW(net.parameters(), lr=config.lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_factor(config))
-    start = resume_training_state(out, asdict(config), net, opt, sched, device) if out is not None and resume else 0
-    def save(step):
-        if out is None: return
-        save_training_state(out, asdict(config), step, net, opt, sched)
-        net.save(Path(out) / "posterior.pt", steps=step, priors=[getattr(p, "metadata", {}).get("steps") for p in priors.values()])
-    stop = config.steps if until is None else min(until, config.steps)
-    steps = range(start, stop)
-    if progress:
-        from tqdm.auto import tqdm
-        steps = tqdm(steps, initial=start, total=config.steps, desc=f"posterior ({config.objective})", dynamic_ncols=True)
-    net.train()
-    for step in steps:
-        torch.manual_seed(config.seed * 1_000_003 + step)
-        batch = batches(step)
-        mix, sources = (batch if isinstance(batch, tuple) else (batch, None))
-        mix = mix.to(device)
-        sources = sources.to(device) if sources is not None else None
-        loss, stats = elbo_loss(net, priors, mix, config.sigma_at(step), sources)
-        if not torch.isfinite(loss): raise FloatingPointError(f"train_posterior: non-finite loss at step {step}")
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(net.parameters(), config.grad_clip)
-        opt.step(); sched.step()
-        if progress: steps.set_postfix(loss=f"{loss.item():.4f}", sigma=f"{config.sigma_at(step):.3g}", **{k: f"{v:.3f}" for k, v in stats.items()})
-        if (step + 1) % config.ckpt_every == 0 or step + 1 == stop: save(step + 1)
-    return net.eval()
+    def loss_fn(model, batch, step):
+        mix, sources = batch if isinstance(batch, tuple) else (batch, None)
+        loss, stats = elbo_loss(model, priors, mix, config.sigma_at(step), sources)
+        return loss, {"sigma": config.sigma_at(step), **stats}
+    prior_steps = [getattr(p, "metadata", {}).get("steps") for p in priors.values()]
+    return fit(net, loss_fn, batches, config.optim, config.run, out, config=asdict(config), model_file="posterior.pt", metadata=lambda step: {"priors": prior_steps},
+               device=device, resume=resume, progress=progress, desc=f"posterior ({config.objective})", until=until)
 
 def elbo_separate(mix, posterior: PosteriorNet, sigma: float | None = None) -> Tensor:
     "Separate `mix` `(batch, time)` or `(time,)` in one forward pass: the posterior means `(batch, n_sources, time)` at level `sigma` (default: `sigma_end`)."
