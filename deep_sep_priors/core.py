@@ -23,9 +23,8 @@ from threadpoolctl import threadpool_limits
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['atomic_write', 'atomic_torch_save', 'save_training_state', 'resume_training_state', 'load_checkpoint',
-           'default_device', 'seed_everything', 'mix_seed', 'limit_threads', 'parse_overrides', 'coerce_value',
-           'build_config', 'as_sigma']
+__all__ = ['atomic_write', 'atomic_torch_save', 'default_device', 'seed_everything', 'mix_seed', 'limit_threads',
+           'parse_overrides', 'coerce_value', 'build_config', 'as_sigma']
 
 # %% ../nbs/00_core.ipynb #64a8fa30
 @contextlib.contextmanager
@@ -47,28 +46,6 @@ def atomic_torch_save(obj, path) -> Path:
     "`torch.save` `obj` to `path` atomically."
     with atomic_write(path) as tmp: torch.save(obj, tmp)
     return Path(path)
-
-def save_training_state(out, config: dict, step: int, model, opt, sched) -> Path:
-    "Write `out/last.pt`: everything an exactly resumable training loop (per-step seeding) needs."
-    return atomic_torch_save({"config": config, "step": step, "model": model.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict()}, Path(out) / "last.pt")
-
-def resume_training_state(out, config: dict, model, opt, sched, device="cpu") -> int:
-    "Load `out/last.pt` (if any) into `model`, `opt`, `sched`; the step to continue from (0 without one). A different `config` is refused."
-    path = Path(out) / "last.pt"
-    if not path.exists(): return 0
-    state = torch.load(path, map_location=device, weights_only=True)
-    if state["config"] != config: raise ValueError(f"cannot resume {path}: its config differs; use another `out`")
-    model.load_state_dict(state["model"]); opt.load_state_dict(state["opt"]); sched.load_state_dict(state["sched"])
-    return state["step"]
-
-def load_checkpoint(path, fmt: str, what: str, map_location="cpu") -> dict:
-    "The checkpoint dict at `path` (loaded with `weights_only=True`), checked to carry format tag `fmt`; errors name `what` it should be."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"{what} checkpoint not found: {path}")
-    ckpt = torch.load(path, map_location=map_location, weights_only=True)
-    if not isinstance(ckpt, dict) or ckpt.get("format") != fmt:
-        raise ValueError(f"{path}: not a {what} checkpoint (format {ckpt.get('format') if isinstance(ckpt, dict) else type(ckpt).__name__!r})")
-    return ckpt
 
 # %% ../nbs/00_core.ipynb #5f131fee
 def default_device() -> torch.device:

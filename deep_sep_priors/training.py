@@ -26,7 +26,7 @@ from .core import atomic_torch_save, build_config, mix_seed
 
 # %% auto #0
 __all__ = ['TRAIN_STATE_FORMAT', 'read_checkpoint', 'Checkpointable', 'OptimConfig', 'RunConfig', 'config_from', 'renamed_keys',
-           'lr_factor', 'distributed', 'resolve_device', 'fit']
+           'lr_factor', 'distributed', 'resolve_device', 'fit', 'training_parser']
 
 # %% ../nbs/07_training.ipynb #fc8983ee
 def read_checkpoint(path, fmt: str, what: str, map_location="cpu") -> dict:
@@ -287,3 +287,14 @@ def fit(model: nn.Module, loss_fn: Callable, batches: Callable[[int], Any], opti
     if bar: bar.close()
     if world > 1: dist.barrier()
     return final.eval()
+
+# %% ../nbs/07_training.ipynb #f9f62d7b
+def training_parser(prog: str, description: str, config_name: str) -> "argparse.ArgumentParser":
+    "The options every training command shares: `--out` (resumed from its last.pt), `--threads` and `--set` overrides of `config_name`."
+    import argparse
+    p = argparse.ArgumentParser(prog=prog, description=description)
+    p.add_argument("--out", required=True, help="run folder: last.pt (resumable), the model file, log.jsonl")
+    p.add_argument("--threads", type=int, default=None, help="torch and BLAS threads (default: the libraries' choice)")
+    p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help=f"{config_name} overrides, e.g. optim.steps=600 optim.lr=1e-3")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p

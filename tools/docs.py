@@ -11,6 +11,7 @@ installed, `nbdev_docs` builds the full site from nbs/_quarto.yml.
 """
 import argparse
 import difflib
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -50,6 +51,7 @@ def readme_text(index_nb: Path, files_dir: str = "index_files") -> tuple[str, di
     head = f"# {meta.get('title', 'deep_sep_priors')}\n\n"
     if meta.get("description"): head += f"> {meta['description']}\n\n"
     text = head + body.strip() + "\n"
+    text = re.sub(r"\]\((images/[^)\s]+)\)", r"](nbs/\1)", text)  # markdown images of nbs/images, seen from the repository root
     return text, resources.get("outputs", {})
 
 

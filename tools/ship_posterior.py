@@ -7,7 +7,8 @@ import argparse
 
 import torch
 
-from deep_sep_priors.core import atomic_torch_save, load_checkpoint
+from deep_sep_priors.core import atomic_torch_save
+from deep_sep_priors.training import read_checkpoint
 from deep_sep_priors.separate.elbo import POSTERIOR_FORMAT
 
 
@@ -16,7 +17,7 @@ def main(argv=None):
     p.add_argument("src", help="posterior.pt written by train_posterior")
     p.add_argument("dst", help="where to write the float16 copy")
     args = p.parse_args(argv)
-    ckpt = load_checkpoint(args.src, POSTERIOR_FORMAT, "posterior")
+    ckpt = read_checkpoint(args.src, POSTERIOR_FORMAT, "posterior")
     ckpt["state_dict"] = {k: v.half() if v.is_floating_point() else v for k, v in ckpt["state_dict"].items()}
     ckpt["metadata"] = {**ckpt.get("metadata", {}), "stored_as": "float16 (loaded into float32)"}
     print("wrote", atomic_torch_save(ckpt, args.dst))

@@ -15,13 +15,14 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..audio import check_audio
-from ..core import as_sigma
+from ..core import as_sigma, limit_threads, parse_overrides
+from ..data.toy import SOURCE_NAMES, ToyConfig, toy_sources
 from ..priors import Prior
 from ..score_prior import NoiseEmbedding
-from ..training import Checkpointable, OptimConfig, RunConfig, config_from, fit, renamed_keys
+from ..training import Checkpointable, OptimConfig, RunConfig, config_from, fit, renamed_keys, training_parser
 
 # %% auto #0
-__all__ = ['CLASSIFIER_FORMAT', 'ClassifierConfig', 'NoiseClassifier', 'train_classifier', 'GuidedPrior', 'guide_priors']
+__all__ = ['CLASSIFIER_FORMAT', 'ClassifierConfig', 'NoiseClassifier', 'train_classifier', 'GuidedPrior', 'guide_priors', 'main']
 
 # %% ../../nbs/19_discriminative.ipynb #c7f37e84
 CLASSIFIER_FORMAT = "deep_sep_priors.classifier/1"
@@ -122,3 +123,20 @@ def guide_priors(priors: Mapping[str, Prior], classifier: NoiseClassifier, weigh
     if missing: raise ValueError(f"guide_priors: the classifier knows {classifier.sources}, not {missing}")
     if classifier.sample_rate != next(iter(priors.values())).info.sample_rate: raise ValueError("guide_priors: the classifier and the priors disagree on the sample rate")
     return {k: GuidedPrior(p, classifier, classifier.sources.index(k), weight) for k, p in priors.items()}
+
+# %% ../../nbs/19_discriminative.ipynb #093bfcef
+def main(argv=None) -> None:
+    "Console entry point `dsp-train-classifier`."
+    p = training_parser("dsp-train-classifier", "Train the noise-conditional toy classifier used for classifier guidance.", "ClassifierConfig")
+    p.add_argument("--length", type=int, default=4096, help="samples per training example (default: 4096)")
+    args = p.parse_args(argv)
+    k = len(SOURCE_NAMES)
+    try:
+        cfg = config_from(ClassifierConfig, parse_overrides(args.set))
+        if cfg.optim.batch_size % k: raise ValueError(f"optim.batch_size must be a multiple of the {k} classes, got {cfg.optim.batch_size}")
+    except (ValueError, FileNotFoundError) as e: p.error(str(e))
+    toy = ToyConfig(segment_length=args.length)
+    def batches(step: int):
+        x = toy_sources(cfg.optim.batch_size // k, toy, seed=20_000_000 + step)  # one example of every class per row
+        return x.reshape(-1, x.shape[-1]), torch.arange(k).repeat(cfg.optim.batch_size // k)
+    with limit_threads(args.threads): train_classifier(list(SOURCE_NAMES), toy.sample_rate, batches, cfg, out=args.out, progress=not args.quiet)

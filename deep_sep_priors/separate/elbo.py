@@ -15,14 +15,16 @@ import torch
 from torch import Tensor, nn
 
 from ..audio import check_audio
-from ..priors import Prior, PriorSet, packaged_prior_dir
+from ..core import limit_threads, parse_overrides
+from ..data.toy import ToyConfig, toy_mix, toy_sources
+from ..priors import Prior, PriorSet, load_priors, packaged_prior_dir
 from ..score_prior import ScorePrior, UNet1d
 from .registry import register_method
-from ..training import Checkpointable, OptimConfig, RunConfig, config_from, fit, renamed_keys
+from ..training import Checkpointable, OptimConfig, RunConfig, config_from, fit, renamed_keys, training_parser
 
 # %% auto #0
 __all__ = ['POSTERIOR_FORMAT', 'ElboConfig', 'posterior_path', 'PosteriorNet', 'elbo_loss', 'train_posterior', 'elbo_separate',
-           'ElboOptions', 'SupervisedOptions', 'load_posterior_for', 'elbo_method', 'supervised_method']
+           'ElboOptions', 'SupervisedOptions', 'load_posterior_for', 'elbo_method', 'supervised_method', 'main']
 
 # %% ../../nbs/25_elbo_separation.ipynb #86d52808
 POSTERIOR_FORMAT = "deep_sep_priors.posterior/1"
@@ -188,3 +190,21 @@ def elbo_method(mix: Tensor, priors: PriorSet, options: ElboOptions, generator=N
 def supervised_method(mix: Tensor, priors: PriorSet, options: SupervisedOptions, generator=None) -> Tensor:
     "Row 'supervised': the means of a posterior trained with the supervised objective, for mixes `(batch, time)`."
     return elbo_separate(mix, load_posterior_for(options, priors, mix.device, "supervised"), options.sigma)
+
+# %% ../../nbs/25_elbo_separation.ipynb #317920ea
+def main(argv=None) -> None:
+    "Console entry point `dsp-train-posterior`."
+    p = training_parser("dsp-train-posterior", "Train the amortised posterior for a set of toy priors on generated toy mixes.", "ElboConfig")
+    p.add_argument("--priors", default="toy", help="folder of prior checkpoints or a shipped set (default: toy)")
+    p.add_argument("--objective", choices=["elbo", "supervised"], default="elbo", help="elbo: mixes only; supervised: (mix, sources) pairs, the upper bound")
+    p.add_argument("--length", type=int, default=4096, help="samples per training mix (default: 4096)")
+    args = p.parse_args(argv)
+    try:
+        priors = load_priors(args.priors)
+        cfg = config_from(ElboConfig, {"objective": args.objective, **parse_overrides(args.set)})
+        toy = ToyConfig(sample_rate=priors.sample_rate, segment_length=args.length, sources=tuple(priors.names))
+    except (ValueError, FileNotFoundError) as e: p.error(str(e))
+    def batches(step: int):
+        src = toy_sources(cfg.optim.batch_size, toy, seed=10_000_000 + step)
+        return (toy_mix(src), src) if cfg.objective == "supervised" else toy_mix(src)
+    with limit_threads(args.threads): train_posterior(priors, batches, cfg, out=args.out, progress=not args.quiet)

@@ -93,7 +93,7 @@ def langevin_separate(mix, priors, config: LangevinConfig = LangevinConfig(), ge
         est = est[torch.arange(b, device=mix.device), best]
     return est[0] if single else est
 
-@register_method("diffusion", LangevinConfig, label="Langevin", aliases=("langevin",), renamed=MASK_OPTIONS_RENAMED,
+@register_method("diffusion", LangevinConfig, label="Langevin / reverse diffusion", aliases=("langevin",), renamed=MASK_OPTIONS_RENAMED,
                  summary="posterior sampling under the priors: a mask search, then reverse diffusion (LangevinConfig)")
 def diffusion_method(mix: Tensor, priors: PriorSet, config: LangevinConfig, generator: torch.Generator | None) -> Tensor:
     "Method 'diffusion' (old name 'langevin'): `langevin_separate` of mixes `(batch, time)` -> `(batch, n_sources, time)`."

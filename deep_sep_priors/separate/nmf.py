@@ -83,14 +83,14 @@ def _train_config(prior: Prior) -> dict:
     flat, todo = {}, [json.loads(raw) if isinstance(raw, str) else dict(raw)]
     while todo:
         for k, v in todo.pop().items():
-            if isinstance(v, dict) and k not in ("prior_config", "config"): todo.append(v)
+            if isinstance(v, dict) and k not in ("prior_config", "config"): todo.append(v)  # a section: its keys
             else: flat.setdefault(k, v)
     return flat
 
 def training_examples(prior: Prior, n: int, length: int, seed: int = 0) -> Tensor:
     "`n` isolated examples `(n, length)` of the class `prior` models, drawn (seeded) from the data it was trained on."
     cfg, source, rate = _train_config(prior), prior.info.source, prior.info.sample_rate
-    data = cfg.get("data", cfg.get("kind"))
+    data = cfg.get("dataset", cfg.get("data"))  # the nested key of TrainConfig, or the flat one of older checkpoints
     if data == "toy":
         from deep_sep_priors.data.toy import ToyConfig, toy_sources
         return toy_sources(n, ToyConfig(sample_rate=rate, segment_length=length, sources=(source,)), seed=seed)[:, 0]
