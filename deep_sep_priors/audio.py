@@ -19,7 +19,7 @@ from .core import atomic_write
 # %% auto #0
 __all__ = ['as_tensor', 'check_audio', 'check_sample_rate', 'resample', 'load_audio', 'save_audio', 'to_mono', 'peak_normalize',
            'rms_normalize', 'stft', 'istft', 'mu_compress', 'mu_expand', 'mu_law_encode', 'mu_law_decode',
-           'plot_waveform', 'plot_spectrogram', 'play', 'compact_figures']
+           'plot_waveform', 'plot_spectrogram', 'play', 'figure_png', 'compact_figures']
 
 # %% ../nbs/01_audio.ipynb #eac79e5d
 def as_tensor(x, dtype: torch.dtype = torch.float32) -> Tensor:
@@ -181,13 +181,13 @@ def play(x, sample_rate: int, normalize: bool = True):
     return Audio(x, rate=check_sample_rate(sample_rate), normalize=normalize)
 
 # %% ../nbs/01_audio.ipynb #53eb9937
-def _small_png(fig) -> bytes | None:
-    "A figure as a 256-colour PNG (None for an empty figure)."
+def figure_png(fig, dpi: int | None = 60) -> bytes | None:
+    "A matplotlib figure as 256-colour PNG bytes at `dpi` (None: the figure's own), drawn without a display backend; None for an empty figure."
     import io
     from PIL import Image
     if not fig.axes: return None
     buf, out = io.BytesIO(), io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
+    fig.savefig(buf, format="png", bbox_inches="tight", dpi=dpi)
     Image.open(buf).convert("RGB").quantize(256).save(out, "png", optimize=True)
     return out.getvalue()
 
@@ -201,4 +201,4 @@ def compact_figures(dpi: int = 60) -> None:
     if shell is None: return
     import matplotlib_inline.backend_inline  # noqa: F401  (load the inline backend now, so that it does not replace the formatter later)
     plt.rcParams["figure.dpi"] = dpi
-    shell.display_formatter.formatters["image/png"].for_type(Figure, _small_png)
+    shell.display_formatter.formatters["image/png"].for_type(Figure, lambda fig: figure_png(fig, None))

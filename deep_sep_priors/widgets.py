@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 from torch import Tensor
 
 
-from .audio import check_audio, play, plot_spectrogram, plot_waveform, resample
+from .audio import check_audio, figure_png, play, plot_spectrogram, plot_waveform, resample
 from .core import default_device, limit_threads
 from .data.toy import ToyConfig, toy_test_set
 from .demo import DEMO_SEED
@@ -37,7 +37,7 @@ from .separate.langevin import LangevinConfig, langevin_separate
 from .separate.registry import get_method
 
 # %% auto #0
-__all__ = ['EXPLORER_LANGEVIN', 'audio_html', 'audio_from_html', 'figure_png', 'plot_signals', 'Separation', 'SeparationExplorer',
+__all__ = ['EXPLORER_LANGEVIN', 'audio_html', 'audio_from_html', 'plot_signals', 'Separation', 'SeparationExplorer',
            'PriorExplorer']
 
 # %% ../nbs/29_widgets.ipynb #e834aa62
@@ -53,12 +53,6 @@ def audio_from_html(html: str) -> tuple[np.ndarray, int]:
     found = re.search(r'src="data:audio/wav;base64,([^"]+)"', html)
     if found is None: raise ValueError("audio_from_html: no embedded wav in this HTML")
     return sf.read(io.BytesIO(base64.b64decode(found.group(1))), dtype="float64")
-
-def figure_png(fig: Figure, dpi: int = 72) -> bytes:
-    "PNG bytes of a matplotlib `Figure` (drawn without a display backend)."
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
 
 def plot_signals(signals: dict[str, Tensor], sample_rate: int, references: dict[str, Tensor] | None = None, zoom: int | None = 2048,
                  n_fft: int = 512) -> Figure:
