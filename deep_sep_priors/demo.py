@@ -17,15 +17,14 @@ from torch import Tensor
 from .audio import save_audio
 from .core import limit_threads, parse_overrides
 from .data.toy import ToyConfig, toy_test_set
-from .evaluate import SEPARATORS, plot_separation, run_rows, score_table, table_rows
+from .evaluate import DEMO_SEED, SEPARATORS, plot_separation, run_rows, score_table, table_rows
 from .separate.api import as_priors
 from .separate.registry import get_method
 
 # %% auto #0
-__all__ = ['DEMO_SEED', 'POSTERIOR_HINT', 'QUICK', 'write_wavs', 'run_demo', 'main']
+__all__ = ['POSTERIOR_HINT', 'QUICK', 'write_wavs', 'run_demo', 'main']
 
 # %% ../nbs/28_demo.ipynb #318acc62
-DEMO_SEED = 2026  # the demo's mixes; never the fixed test seed 1234
 POSTERIOR_HINT = ("The ELBO row uses the shipped toy posterior unless told --posterior PATH (train your own with "
                   "`dsp-train-posterior --priors toy --out runs/posterior/elbo`) or --no-elbo.")
 

@@ -232,11 +232,19 @@ class PriorSet(nn.ModuleDict):
         for p in self.values(): x = p.check_input(x, name)
         return x
 
+    def _per_source(self, x: Tensor, where: str) -> Tensor:
+        if x.ndim < 2 or x.shape[-2] != len(self): raise ValueError(f"PriorSet.{where}: expected (..., {len(self)} sources, time), got {tuple(x.shape)}")
+        return x.reshape(-1, len(self), x.shape[-1])
+
     def score(self, x: Tensor, sigma) -> Tensor:
         "Each prior's score of its own source in `x` `(..., n_sources, time)`, same shape."
-        if x.ndim < 2 or x.shape[-2] != len(self): raise ValueError(f"PriorSet.score: expected (..., {len(self)} sources, time), got {tuple(x.shape)}")
-        flat = x.reshape(-1, len(self), x.shape[-1])
+        flat = self._per_source(x, "score")
         return torch.stack([p.score(flat[:, i], sigma) for i, p in enumerate(self.values())], 1).reshape(x.shape)
+
+    def log_prob(self, x: Tensor, sigma) -> Tensor:
+        "Each prior's log-density of its own source in `x` `(..., n_sources, time)`: `(..., n_sources)` (density priors only; score-only ones raise)."
+        flat = self._per_source(x, "log_prob")
+        return torch.stack([p.log_prob(flat[:, i], sigma) for i, p in enumerate(self.values())], 1).reshape(x.shape[:-1])
 
     def extra_repr(self) -> str: return f"sample_rate={self.sample_rate}"
 

@@ -26,8 +26,8 @@ from torch import Tensor
 from .audio import check_audio, figure_png, play, plot_spectrogram, plot_waveform, resample
 from .core import default_device, limit_threads
 from .data.toy import ToyConfig, toy_test_set
-from .demo import DEMO_SEED
 from .diagnostics.cross_likelihood import cross_likelihood
+from .evaluate import DEMO_SEED
 from .metrics import si_sdr
 from .priors import Prior, PriorSet
 from .sampling import Trajectory, sigma_schedule
