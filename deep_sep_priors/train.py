@@ -18,7 +18,7 @@ import torch.distributed as dist
 import yaml
 from torch import Tensor
 
-from .core import mix_seed, parse_overrides
+from .core import limit_threads, mix_seed, parse_overrides
 from .data.toy import ToyConfig, toy_sources
 from .priors import PRIOR_KINDS, Prior, PriorInfo, packaged_prior_dir
 from .training import OptimConfig, RunConfig, config_from, distributed, fit, renamed_keys, resolve_device
@@ -158,16 +158,16 @@ def train_prior(cfg: TrainConfig, resume: bool = True, progress: bool = True, co
     "Train a prior as `cfg` says, writing `last.pt`, `prior.pt` and `log.jsonl` into `cfg.run.out`; returns the EMA prior."
     rank, world = distributed()
     device = resolve_device(cfg.run.device, world)
-    if cfg.run.threads: torch.set_num_threads(cfg.run.threads)
     torch.manual_seed(cfg.run.seed)
     prior = build_prior(cfg)
     if cfg.run.init_from: prior.load_state_dict(_init_weights(cfg.run.init_from, prior))
     data = BatchSource(cfg)
     held_out = data.eval_set() if rank == 0 else None
     meta = {"command": command or "", "train_config": json.dumps(asdict(cfg))}
-    return fit(prior, lambda model, x, step: model(x), lambda step: data.batch(step, rank), cfg.optim, cfg.run, cfg.run.out,
-               config=asdict(cfg), may_change=MAY_CHANGE, evaluate=lambda p: evaluate(p, held_out, cfg.run.seed), model_file="prior.pt",
-               metadata=lambda step: meta, device=device, resume=resume, progress=progress, desc=f"{cfg.model.kind}:{cfg.data.source}")
+    with limit_threads(cfg.run.threads):  # torch and BLAS threads for this run, restored after
+        return fit(prior, lambda model, x, step: model(x), lambda step: data.batch(step, rank), cfg.optim, cfg.run, cfg.run.out,
+                   config=asdict(cfg), may_change=MAY_CHANGE, evaluate=lambda p: evaluate(p, held_out, cfg.run.seed), model_file="prior.pt",
+                   metadata=lambda step: meta, device=device, resume=resume, progress=progress, desc=f"{cfg.model.kind}:{cfg.data.source}")
 
 # %% ../nbs/15_train.ipynb #6fe5d32c
 def main(argv=None) -> None:

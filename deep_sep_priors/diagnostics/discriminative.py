@@ -17,7 +17,7 @@ from torch import Tensor, nn
 from ..audio import check_audio
 from ..core import as_sigma, limit_threads, parse_overrides
 from ..data.toy import SOURCE_NAMES, ToyConfig, toy_sources
-from ..priors import Prior
+from ..priors import Prior, PriorSet
 from ..score_prior import NoiseEmbedding
 from ..training import Checkpointable, OptimConfig, RunConfig, config_from, fit, renamed_keys, training_parser
 
@@ -121,7 +121,7 @@ def guide_priors(priors: Mapping[str, Prior], classifier: NoiseClassifier, weigh
     "Every prior guided towards its own class (matched by name) by `classifier`."
     missing = [k for k in priors if k not in classifier.sources]
     if missing: raise ValueError(f"guide_priors: the classifier knows {classifier.sources}, not {missing}")
-    if classifier.sample_rate != next(iter(priors.values())).info.sample_rate: raise ValueError("guide_priors: the classifier and the priors disagree on the sample rate")
+    if classifier.sample_rate != PriorSet.of(priors, "guide_priors").sample_rate: raise ValueError("guide_priors: the classifier and the priors disagree on the sample rate")
     return {k: GuidedPrior(p, classifier, classifier.sources.index(k), weight) for k, p in priors.items()}
 
 # %% ../../nbs/19_discriminative.ipynb #093bfcef

@@ -34,7 +34,7 @@ from ..audio import save_audio
 from ..core import atomic_write
 from ..diagnostics.cross_likelihood import classification_accuracy, cross_likelihood, cross_likelihood_matrix
 from ..data.musdb import MUSDB_SOURCES, Cut, DecodedCache, MusdbRandomCuts, musdb_test_cuts, open_musdb
-from ..core import parse_overrides
+from ..core import limit_threads, parse_overrides
 from ..evaluate import label
 from ..metrics import bss_eval, results_table, si_sdr
 from ..priors import load_priors
@@ -308,11 +308,10 @@ def stem_likelihoods(recipe: MusdbRecipe, progress: bool = True) -> pd.DataFrame
     if not (recipe.prior_set_dir / "sources.txt").is_file(): raise FileNotFoundError(f"no trained priors in {recipe.prior_set_dir}: run the train stage")
     device = _device(recipe)
     priors = load_priors(recipe.prior_set_dir, map_location=device)
-    info = next(iter(priors.values())).info
-    data = likelihood_data(recipe, info.segment_length)
-    if progress: print(f"likelihood: {sum(len(x) for x in data.values())} held-out cuts of {info.segment_length} samples under {len(priors)} priors", flush=True)
+    data = likelihood_data(recipe, priors.segment_length)
+    if progress: print(f"likelihood: {sum(len(x) for x in data.values())} held-out cuts of {priors.segment_length} samples under {len(priors)} priors", flush=True)
     frame = cross_likelihood(priors, {k: x.to(device) for k, x in data.items()}, recipe.likelihood_sigmas, batch_size=recipe.batch_size,
-                             n_levels=recipe.likelihood_levels, sample_rate=info.sample_rate, seed=recipe.seed)
+                             n_levels=recipe.likelihood_levels, sample_rate=priors.sample_rate, seed=recipe.seed)
     with atomic_write(recipe.out_dir / "likelihood.csv") as tmp: frame.to_csv(tmp, index=False)
     with atomic_write(recipe.out_dir / "likelihood.md") as tmp: tmp.write_text(likelihood_markdown(frame) + "\n")
     return frame
@@ -338,7 +337,7 @@ def train_posteriors(recipe: MusdbRecipe, progress: bool = True) -> dict[str, Pa
     if not objectives: return {}
     device = _device(recipe)
     priors = load_priors(recipe.prior_set_dir, map_location=device)
-    seg = recipe.posterior_segment or next(iter(priors.values())).info.segment_length
+    seg = recipe.posterior_segment or priors.segment_length
     for objective in objectives:
         cfg = recipe.elbo_config(objective)
         batches = posterior_batches(recipe, objective, seg, cfg.optim.batch_size)
@@ -521,11 +520,10 @@ def run_recipe(recipe: MusdbRecipe, stages=STAGES, progress: bool = True) -> pd.
     rank, world, _ = _rank()
     if world > 1 and set(stages) - {"train", "separate"}: raise ValueError(f"under torchrun only the train and separate stages run, not {stages}")
     recipe.train_config(recipe.sources[0]); recipe.open("train"); recipe.open("test")  # fail early: no dataset root, a wrong layout, a bad prior config
-    if recipe.threads: torch.set_num_threads(recipe.threads)
     if rank == 0:
         with atomic_write(recipe.out_dir / "recipe.yaml") as tmp: tmp.write_text(yaml.safe_dump(json.loads(json.dumps(asdict(recipe))), sort_keys=False))
     table, run = None, {"prepare": prepare, "train": train_priors, "likelihood": stem_likelihoods, "posterior": train_posteriors, "separate": separate_test_set}
-    with threadpool_limits(recipe.threads):
+    with limit_threads(recipe.threads):  # torch and BLAS, restored after
         for stage in stages:
             if progress and rank == 0: print(f"== {stage}", flush=True)
             if stage == "evaluate": table = evaluate_estimates(recipe, progress)
