@@ -330,17 +330,22 @@ def standard_normal_log_prob(z: Tensor) -> Tensor:
 
 # %% ../nbs/11_flows.ipynb #fa611ce1
 class SigmaEmbedding(nn.Module):
-    "Noise level `sigma` `(batch,)` -> `(batch, dim)`: log sigma, Fourier features of it, then an MLP."
-    def __init__(self, dim: int = 32, n_freqs: int = 8, hidden: int = 64, min_freq: float = 0.25, max_freq: float = 8.0):
+    """Noise level `sigma` `(batch,)` -> `(batch, dim)`: Fourier features of `log_scale * log sigma` at `n_freqs` geometrically spaced
+    frequencies (with the scaled log itself if `with_log`), then an MLP. The one noise embedding of the package: the flows use the
+    defaults, the score networks `noise_embedding` (`14_score_prior`)."""
+    def __init__(self, dim: int = 32, n_freqs: int = 8, hidden: int = 64, min_freq: float = 0.25, max_freq: float = 8.0,
+                 with_log: bool = True, log_scale: float = 1.0, persistent: bool = True):
         super().__init__()
-        self.register_buffer("freqs", torch.logspace(math.log10(min_freq), math.log10(max_freq), n_freqs))
-        self.mlp = nn.Sequential(nn.Linear(2 * n_freqs + 1, hidden), nn.SiLU(), nn.Linear(hidden, dim))
+        self.with_log, self.log_scale = with_log, log_scale
+        self.register_buffer("freqs", torch.exp(torch.linspace(math.log(min_freq), math.log(max_freq), n_freqs)), persistent=persistent)
+        self.mlp = nn.Sequential(nn.Linear(2 * n_freqs + int(with_log), hidden), nn.SiLU(), nn.Linear(hidden, dim))
 
     def features(self, sigma: Tensor) -> Tensor:
-        "`(batch, 2 * n_freqs + 1)` Fourier features of log sigma."
+        "`(batch, 2 * n_freqs [+ 1])` Fourier features of log sigma."
         if sigma.ndim != 1: raise ValueError(f"SigmaEmbedding: expected sigma of shape (batch,), got {tuple(sigma.shape)}")
-        u = sigma.log()[:, None]
-        return torch.cat([u, torch.sin(u * self.freqs), torch.cos(u * self.freqs)], 1)
+        u = self.log_scale * sigma.log()[:, None]
+        a = u * self.freqs
+        return torch.cat(([u] if self.with_log else []) + [torch.sin(a), torch.cos(a)], 1)
 
     def forward(self, sigma: Tensor) -> Tensor:
         return self.mlp(self.features(sigma))

@@ -13,11 +13,12 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .core import as_sigma
+from .flows import SigmaEmbedding
 from .sampling import reverse_diffusion, sigma_schedule
 from .priors import Prior, PriorInfo, register_prior
 
 # %% auto #0
-__all__ = ['ScoreConfig', 'NoiseEmbedding', 'ResBlock', 'UNet1d', 'ScorePrior']
+__all__ = ['ScoreConfig', 'noise_embedding', 'ResBlock', 'UNet1d', 'ScorePrior']
 
 # %% ../nbs/14_score_prior.ipynb #d6a30e6c
 @dataclass
@@ -31,15 +32,9 @@ class ScoreConfig:
     emb_dim: int = 64  # noise-level embedding
     sigma_data: float = 0.5  # std of the clean data, for the EDM scalings
 
-class NoiseEmbedding(nn.Module):
-    "log(sigma) -> sinusoidal features -> MLP."
-    def __init__(self, dim: int):
-        super().__init__()
-        self.register_buffer("freqs", torch.exp(torch.linspace(0, math.log(100), dim // 2)), persistent=False)
-        self.mlp = nn.Sequential(nn.Linear(dim, dim), nn.SiLU(), nn.Linear(dim, dim))
-    def forward(self, sigma: Tensor) -> Tensor:
-        a = 0.25 * torch.log(sigma)[:, None] * self.freqs
-        return self.mlp(torch.cat([a.sin(), a.cos()], -1))
+def noise_embedding(dim: int) -> SigmaEmbedding:
+    "The score networks' noise embedding: sinusoids of log(sigma) / 4 at `dim // 2` frequencies from 1 to 100, then a `dim`-wide MLP."
+    return SigmaEmbedding(dim, n_freqs=dim // 2, hidden=dim, min_freq=1.0, max_freq=100.0, with_log=False, log_scale=0.25, persistent=False)
 
 class ResBlock(nn.Module):
     "Pre-activation residual block with FiLM conditioning on the noise embedding; starts as the identity."
@@ -63,7 +58,7 @@ class UNet1d(nn.Module):
         super().__init__()
         if len(cfg.channels) != len(cfg.strides) + 1: raise ValueError("ScoreConfig: need len(channels) == len(strides) + 1")
         ch, k, e = cfg.channels, cfg.kernel_size, cfg.emb_dim
-        self.embed = NoiseEmbedding(e)
+        self.embed = noise_embedding(e)
         self.stem = nn.Conv1d(in_channels, ch[0], k, padding=k // 2)
         self.down = nn.ModuleList(nn.ModuleList(ResBlock(c, e, k) for _ in range(cfg.blocks)) for c in ch[:-1])
         self.pool = nn.ModuleList(nn.Conv1d(a, b, s, stride=s) for a, b, s in zip(ch[:-1], ch[1:], cfg.strides))

@@ -18,7 +18,7 @@ from ..audio import check_audio
 from ..core import as_sigma, limit_threads, parse_overrides
 from ..data.toy import SOURCE_NAMES, ToyConfig, toy_sources
 from ..priors import Prior, PriorSet
-from ..score_prior import NoiseEmbedding
+from ..score_prior import noise_embedding
 from ..training import Checkpointable, OptimConfig, RunConfig, config_from, fit, renamed_keys, training_parser
 
 # %% auto #0
@@ -49,7 +49,7 @@ class NoiseClassifier(Checkpointable, nn.Module):
         self.sources, self.sample_rate, self.config = list(sources), int(sample_rate), config
         if len(self.sources) < 2: raise ValueError("NoiseClassifier: needs at least two classes")
         c, k = config, config.kernel_size
-        self.embed = NoiseEmbedding(c.emb_dim)
+        self.embed = noise_embedding(c.emb_dim)
         chans = (1,) + tuple(c.channels)
         self.convs = nn.ModuleList(nn.Conv1d(a, b, k, stride=s, padding=k // 2) for a, b, s in zip(chans[:-1], chans[1:], c.strides))
         self.films = nn.ModuleList(nn.Linear(c.emb_dim, 2 * b) for b in chans[1:])
