@@ -122,8 +122,7 @@ class FlowPrior(FlowPriorBase):
         "log a = -1/2 log(data_var + s^2), `(batch,)`."
         return -0.5 * torch.log(self.config.data_var + s**2)
 
-    def log_prob(self, x: Tensor, sigma) -> Tensor:
-        x = self.check_input(x)
+    def _log_prob(self, x: Tensor, sigma) -> Tensor:
         with self.full_precision(x):
             cond, s = self.condition(sigma, x.shape[0], x)
             log_a = self._log_gain(s)
@@ -234,8 +233,7 @@ class SpectralFlowPrior(FlowPriorBase):
         extra = self.config.n_fft * self.n_frames(length) - length
         return 0.5 * extra * (torch.log(2 * math.pi * s**2) + float(expected))
 
-    def log_prob(self, x: Tensor, sigma) -> Tensor:
-        x = self.check_input(x)
+    def _log_prob(self, x: Tensor, sigma) -> Tensor:
         with self.full_precision(x):
             cond, s = self.condition(sigma, x.shape[0], x)
             v = stft_channels(x, self.config.n_fft, self.config.hop_length)

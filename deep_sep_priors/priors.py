@@ -79,13 +79,21 @@ class Prior(Checkpointable, nn.Module):
 
     def log_prob(self, x: Tensor, sigma) -> Tensor:
         "Log-density (nats) of each `(batch, time)` segment under the prior smoothed at noise level `sigma`; `(batch,)`."
-        raise NotImplementedError(f"{type(self).__name__} is score-only: it has no log_prob")
+        return self._log_prob(self.check_input(x), sigma)
 
     def score(self, x: Tensor, sigma) -> Tensor:
-        "Gradient of `log_prob` w.r.t. `x`, `(batch, time)`; by autograd, works under `torch.no_grad()` too."
+        "Gradient of `log_prob` w.r.t. `x`, `(batch, time)`; works under `torch.no_grad()` too."
+        return self._score(self.check_input(x), sigma)
+
+    def _log_prob(self, x: Tensor, sigma) -> Tensor:
+        "The maths of `log_prob` on a checked `x`: what a density prior implements."
+        raise NotImplementedError(f"{type(self).__name__} is score-only: it has no log_prob")
+
+    def _score(self, x: Tensor, sigma) -> Tensor:
+        "The maths of `score` on a checked `x`: by autograd through `_log_prob` unless a subclass knows better."
         with torch.enable_grad():
-            x = self.check_input(x).detach().requires_grad_(True)
-            return torch.autograd.grad(self.log_prob(x, sigma).sum(), x)[0]
+            x = x.detach().requires_grad_(True)
+            return torch.autograd.grad(self._log_prob(x, sigma).sum(), x)[0]
 
     def sample(self, n: int, sigma, length: int | None = None) -> Tensor:
         "Draw `n` segments `(n, length)` from the prior at noise level `sigma`."
@@ -101,9 +109,9 @@ class Prior(Checkpointable, nn.Module):
         "Loss on a batch of clean examples `(batch, time)`: NLL in nats per sample of `x + sigma * eps` (score models override)."
         x = self.check_input(x)
         sigma = self.training_sigma(x.shape[0], x)
-        if sigma is None: return -self.log_prob(x, self.info.sigma_min).mean() / x.shape[-1]
+        if sigma is None: return -self._log_prob(x, self.info.sigma_min).mean() / x.shape[-1]
         noisy = x + sigma[:, None] * torch.randn_like(x)
-        return -self.log_prob(noisy, sigma).mean() / x.shape[-1]
+        return -self._log_prob(noisy, sigma).mean() / x.shape[-1]
 
     def forward(self, x: Tensor) -> Tensor:
         "`training_loss(x)`: calling the module computes the loss, so `DistributedDataParallel` wraps any prior."
@@ -155,17 +163,16 @@ class GaussianPrior(Prior):
         self.log_var = nn.Parameter(torch.zeros(()))
 
     def _moments(self, x: Tensor, sigma) -> tuple[Tensor, Tensor]:
-        x = self.check_input(x)
         if not self.config.stationary and x.shape[-1] != self.config.length:
             raise ValueError(f"GaussianPrior: length {x.shape[-1]} != the model's {self.config.length}")
         var = self.log_var.exp() + as_sigma(sigma, x.shape[0], x) ** 2
         return x - self.mean, var[:, None]
 
-    def log_prob(self, x: Tensor, sigma) -> Tensor:
+    def _log_prob(self, x: Tensor, sigma) -> Tensor:
         d, var = self._moments(x, sigma)
         return -0.5 * (d.pow(2) / var + torch.log(2 * math.pi * var)).sum(-1)
 
-    def score(self, x: Tensor, sigma) -> Tensor:
+    def _score(self, x: Tensor, sigma) -> Tensor:
         d, var = self._moments(x, sigma)
         return -d / var
 

@@ -98,16 +98,18 @@ class ScorePrior(Prior):
 
     def denoise(self, x: Tensor, sigma) -> Tensor:
         "The denoiser D(x; sigma) ~ E[clean | x], `(batch, time)`."
-        x = self.check_input(x)
+        return self._denoise(self.check_input(x), sigma)
+
+    def _denoise(self, x: Tensor, sigma) -> Tensor:
         s = as_sigma(sigma, x.shape[0], x)[:, None]
         sd2 = self.config.sigma_data ** 2
         c_in, c_skip, c_out = (s**2 + sd2).rsqrt(), sd2 / (s**2 + sd2), s * self.config.sigma_data * (s**2 + sd2).rsqrt()
         return c_skip * x + c_out * self.net((c_in * x)[:, None], s[:, 0])[:, 0]
 
-    def score(self, x: Tensor, sigma) -> Tensor:
+    def _score(self, x: Tensor, sigma) -> Tensor:
         "grad_x log p_sigma(x) = (D(x; sigma) - x) / sigma^2."
         s = as_sigma(sigma, x.shape[0], x)[:, None]
-        return (self.denoise(x, sigma) - x) / s**2
+        return (self._denoise(x, sigma) - x) / s**2
 
     def training_loss(self, x: Tensor) -> Tensor:
         "EDM-weighted denoising score matching on clean `x` `(batch, time)`: mean of ||D(x + sigma eps) - x||^2 / c_out^2."
@@ -115,7 +117,7 @@ class ScorePrior(Prior):
         sigma = self.training_sigma(x.shape[0], x)
         s, sd = sigma[:, None], self.config.sigma_data
         c_out2 = (s * sd) ** 2 / (s**2 + sd**2)
-        return ((self.denoise(x + s * torch.randn_like(x), sigma) - x).pow(2) / c_out2).mean()
+        return ((self._denoise(x + s * torch.randn_like(x), sigma) - x).pow(2) / c_out2).mean()
 
     @torch.no_grad()
     def sample(self, n: int, sigma, length: int | None = None, n_levels: int = 100, corrector_steps: int = 0,

@@ -102,11 +102,11 @@ class GuidedPrior(Prior):
         self.has_log_prob, self.length_multiple = prior.has_log_prob, prior.length_multiple
         self.metadata = getattr(prior, "metadata", {})
 
-    def log_prob(self, x: Tensor, sigma) -> Tensor:
-        return self.prior.log_prob(x, sigma) + self.weight * self.classifier(x, sigma)[:, self.index]
+    def _log_prob(self, x: Tensor, sigma) -> Tensor:
+        return self.prior._log_prob(x, sigma) + self.weight * self.classifier(x, sigma)[:, self.index]
 
-    def score(self, x: Tensor, sigma) -> Tensor:
-        base = self.prior.score(x, sigma)
+    def _score(self, x: Tensor, sigma) -> Tensor:
+        base = self.prior._score(x, sigma)
         if self.weight == 0: return base
         with torch.enable_grad():
             xg = x.detach().requires_grad_(True)
