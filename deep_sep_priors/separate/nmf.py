@@ -121,8 +121,11 @@ def nmf_dictionaries(priors, config: NmfConfig = NmfConfig(), progress: bool = T
         warnings.filterwarnings("ignore", message="Maximum number of iterations")
         found = {k: learn_dictionary(training_examples(p, c.examples, length, c.seed), c.components, c.n_fft) for k, p in priors.items()}
     if c.cache:
-        with atomic_write(path) as tmp:
-            with open(tmp, "wb") as f: np.savez(f, **found)
+        try:
+            with atomic_write(path) as tmp:
+                with open(tmp, "wb") as f: np.savez(f, **found)
+        except OSError as e:  # a read-only home: separate anyway, without the cache
+            print(f"nmf: could not cache the dictionaries in {path.parent} ({e.strerror or e}); set DSP_CACHE_DIR to a writable folder", file=sys.stderr)
     return list(found.values())
 
 @register_method("nmf", NmfConfig, label="NMF", summary="NMF with one dictionary per source, learned from the priors' own training data (NmfConfig)",
