@@ -59,7 +59,7 @@ def run_rows(mix: Tensor, sources: Tensor, priors, rows: Mapping[str, tuple[str,
         if callable(spec): runs[row] = spec; continue
         method, options = spec
         m = get_method(method)
-        cfg = m.make_config(options) if options is not None and not isinstance(options, dict) else m.make_config(**(options or {}))
+        cfg = m.make_config(options)
         m.prepare(priors, cfg)
         runs[row] = lambda m=m, cfg=cfg: m.run(mix, priors, cfg, torch.Generator().manual_seed(seed), truth=sources if m.needs_truth else None)
     estimates, seconds = {}, {}

@@ -398,7 +398,7 @@ def separators(recipe: MusdbRecipe, device: torch.device) -> dict[str, tuple[Cal
             post = load_posterior_for(cfg, priors, device, method if method == "supervised" else "elbo")
             out[method] = (chunked(method, cfg, math.lcm(priors.length_multiple, post.length_multiple)), {"posterior": str(path), "steps": post.metadata.get("steps")})
         else:  # NMF (dictionaries from the priors' training data) and the oracle (reads the true stems): whole items
-            cfg = m.make_config(**({"components": recipe.nmf_components, "examples": recipe.nmf_examples, "seed": recipe.seed + 3} if method == "nmf" else {}))
+            cfg = m.make_config({"components": recipe.nmf_components, "examples": recipe.nmf_examples, "seed": recipe.seed + 3} if method == "nmf" else None)
             m.prepare(priors, cfg)
             out[method] = (lambda mix, stems, seed, m=m, cfg=cfg: m.run(mix[None].to(device), priors, cfg, truth=stems[None].to(device) if m.needs_truth else None)[0],
                            asdict(cfg))

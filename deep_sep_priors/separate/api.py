@@ -102,8 +102,9 @@ def separate(mix, priors="toy", method: str = "diffusion", sample_rate: int | No
     cfg = sep.make_config(config, **options)  # bad options fail before any work
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1: raise ValueError(f"batch_size: expected an integer >= 1, got {batch_size!r}")
     x, rate_in = read_mix(mix, sample_rate)
-    if device is None: device = PriorSet.of(priors, "priors").device if isinstance(priors, (dict, PriorSet)) and priors else default_device()
-    priors = as_priors(priors, torch.device(device))
+    if device is None and not isinstance(priors, (dict, PriorSet)): device = default_device()  # a given set stays where it is
+    priors = as_priors(priors, None if device is None else torch.device(device))
+    device = priors.device
     rate, length = priors.sample_rate, x.shape[-1]
     rate_in = rate_in or rate
     x = resample(x, rate_in, rate)

@@ -111,10 +111,11 @@ def nmf_dictionaries(priors, config: NmfConfig = NmfConfig(), progress: bool = T
     length = c.example_length or priors.segment_length
     key = json.dumps({"priors": [(k, asdict(p.info), _train_config(p)) for k, p in priors.items()], "length": length,
                       **{k: v for k, v in asdict(c).items() if k not in ("cache", "max_iter")}}, sort_keys=True, default=str)
+    if key in _LEARNED: return _LEARNED[key]  # this process has them: a file's chunks, or prepare() then run()
     path = cache_dir() / "nmf" / f"{hashlib.sha1(key.encode()).hexdigest()[:16]}.npz"
     if c.cache and path.is_file():
         with np.load(path) as saved:
-            if list(saved.files) == priors.names: return [saved[k] for k in priors.names]
+            if list(saved.files) == priors.names: return _remember(key, [saved[k] for k in priors.names])
     if progress: print(f"nmf: learning {c.components} templates per source from {c.examples} isolated training examples each"
                        + (f" (once: cached in {path})" if c.cache else ""), file=sys.stderr, flush=True)
     with warnings.catch_warnings():  # sklearn's "maximum number of iterations reached": the templates are good enough
@@ -126,7 +127,14 @@ def nmf_dictionaries(priors, config: NmfConfig = NmfConfig(), progress: bool = T
                 with open(tmp, "wb") as f: np.savez(f, **found)
         except OSError as e:  # a read-only home: separate anyway, without the cache
             print(f"nmf: could not cache the dictionaries in {path.parent} ({e.strerror or e}); set DSP_CACHE_DIR to a writable folder", file=sys.stderr)
-    return list(found.values())
+    return _remember(key, list(found.values()))
+
+_LEARNED: dict[str, list[np.ndarray]] = {}  # the dictionaries this process learned or loaded, by their cache key (the last 8)
+
+def _remember(key: str, dictionaries: list[np.ndarray]) -> list[np.ndarray]:
+    _LEARNED[key] = dictionaries
+    while len(_LEARNED) > 8: _LEARNED.pop(next(iter(_LEARNED)))
+    return dictionaries
 
 @register_method("nmf", NmfConfig, label="NMF", summary="NMF with one dictionary per source, learned from the priors' own training data (NmfConfig)",
                  setup=lambda priors, config: nmf_dictionaries(priors, config))

@@ -36,7 +36,9 @@ class Method:
     setup: Callable | None = None  # setup(priors, config): one-time work (learning, loading) that `prepare` does before timed runs
 
     def make_config(self, config=None, **options):
-        "`config` (default: the config class's defaults) updated by `options` (nested dicts for sections); bad keys or types raise a `ValueError`."
+        """`config` (default: the config class's defaults; a dict: options) updated by `options` (nested dicts for sections);
+        bad keys or types raise a `ValueError`."""
+        if isinstance(config, dict): config, options = None, {**config, **options}
         if self.config_class is None:
             if config is not None or options: raise ValueError(f"method {self.name!r} takes no options, got {sorted(options) or type(config).__name__}")
             return None
