@@ -10,6 +10,7 @@ import dataclasses
 import os
 import random
 import re
+import shutil
 import tempfile
 import typing
 import warnings
@@ -23,7 +24,7 @@ from threadpoolctl import threadpool_limits
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['atomic_write', 'atomic_torch_save', 'default_device', 'seed_everything', 'mix_seed', 'limit_threads',
+__all__ = ['atomic_write', 'atomic_torch_save', 'atomic_folder', 'default_device', 'seed_everything', 'mix_seed', 'limit_threads',
            'parse_overrides', 'coerce_value', 'build_config', 'as_sigma']
 
 # %% ../nbs/00_core.ipynb #64a8fa30
@@ -46,6 +47,29 @@ def atomic_torch_save(obj, path) -> Path:
     "`torch.save` `obj` to `path` atomically."
     with atomic_write(path) as tmp: torch.save(obj, tmp)
     return Path(path)
+
+# %% ../nbs/00_core.ipynb #b4a2a69b
+@contextlib.contextmanager
+def atomic_folder(path, overwrite: bool = False) -> Iterator[Path]:
+    "Yield a temporary folder beside `path`; on success it becomes `path` (replacing it only if `overwrite`), on error it is removed."
+    path = Path(path)
+    if path.exists() and not path.is_dir(): raise FileExistsError(f"{path}: exists and is not a folder")
+    if not overwrite and path.is_dir() and any(path.iterdir()): raise FileExistsError(f"{path}: already holds results; pass overwrite (--overwrite) to replace them")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
+    old = None
+    try:
+        yield tmp
+        umask = os.umask(0); os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700 folders; give the result the permissions of a normal new folder
+        if path.is_dir() and overwrite: old = path.rename(path.with_name(f".{path.name}.old-{os.getpid()}"))
+        try: os.rename(tmp, path)  # fails if another writer created a non-empty `path` meanwhile
+        except OSError:
+            if old is not None: old.rename(path)
+            raise FileExistsError(f"{path}: another run wrote results there while this one was working; nothing was replaced") from None
+        if old is not None: shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if tmp.exists(): shutil.rmtree(tmp, ignore_errors=True)
 
 # %% ../nbs/00_core.ipynb #5f131fee
 def default_device() -> torch.device:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import sys
 import warnings
@@ -19,13 +20,13 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from ..audio import check_audio, check_sample_rate, load_audio, resample, save_audio, to_mono
-from ..core import default_device, parse_overrides
+from ..core import atomic_folder, default_device, parse_overrides
 from ..priors import Prior, PriorSet, load_priors
 from .registry import available_methods, get_method, methods_help
 
 # %% auto #0
 __all__ = ['chunk_layout', 'split_chunks', 'crossfade_window', 'overlap_add', 'merge_chunks', 'read_mix', 'as_priors', 'separate',
-           'separate_file', 'main']
+           'separate_file', 'check_output_folder', 'main']
 
 # %% ../../nbs/26_separate.ipynb #ae289fcf
 def chunk_layout(length: int, chunk: int, overlap: float = 0.25, multiple: int = 1) -> tuple[int, int, int]:
@@ -120,16 +121,31 @@ def separate(mix, priors="toy", method: str = "diffusion", sample_rate: int | No
     if rate_in != rate: est = _fit_length(resample(est, rate, rate_in), length)
     return dict(zip(priors.names, est))
 
-def separate_file(path, out_dir, priors="toy", method: str = "diffusion", **kwargs) -> dict[str, Path]:
-    "Separate the audio file `path` into `<out_dir>/<path stem>/<source>.wav` (float wavs at the file's rate, written atomically); `{source: path}`."
+def separate_file(path, out_dir, priors="toy", method: str = "diffusion", overwrite: bool = False, **kwargs) -> dict[str, Path]:
+    """Separate the audio file `path` into `<out_dir>/<path stem>/<source>.wav` (float wavs at the file's rate); `{source: path}`.
+    The set is written as a whole (`core.atomic_folder`): an existing result set is refused unless `overwrite`, a crash leaves none."""
+    folder = Path(out_dir) / Path(path).stem
+    if not overwrite and folder.is_dir() and any(folder.iterdir()): raise FileExistsError(f"{folder}: already holds results; pass overwrite (--overwrite) to replace them")
     x, rate = read_mix(Path(path), None)
     est = separate(x, priors, method, sample_rate=rate, **kwargs)
     bad = [name for name in est if not re.fullmatch(r"[\w][\w.+-]*", name)]
     if bad: raise ValueError(f"source names {bad} are not safe file names")
-    folder = Path(out_dir) / Path(path).stem
-    return {name: save_audio(folder / f"{name}.wav", y, rate) for name, y in est.items()}
+    with atomic_folder(folder, overwrite) as tmp:
+        for name, y in est.items(): save_audio(tmp / f"{name}.wav", y, rate)
+    return {name: folder / f"{name}.wav" for name in est}
 
 # %% ../../nbs/26_separate.ipynb #75560b75
+def check_output_folder(out, stems, overwrite: bool = False) -> Path:
+    "`out` as a folder that exists (created if need be) and can be written, holding no result set of `stems` unless `overwrite`; a `ValueError` otherwise."
+    out = Path(out)
+    if out.exists() and not out.is_dir(): raise ValueError(f"output folder {out}: exists and is not a folder")
+    try: out.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise ValueError(f"output folder {out}: cannot be created ({e.strerror or e})") from None
+    if not os.access(out, os.W_OK | os.X_OK): raise ValueError(f"output folder {out}: not writable")
+    taken = [s for s in stems if (out / s).is_dir() and any((out / s).iterdir())]
+    if taken and not overwrite: raise ValueError(f"output folder {out} already holds results for {taken}; pass --overwrite to replace them")
+    return out
+
 def main(argv=None) -> None:
     "Console entry point `dsp-separate`."
     parser = argparse.ArgumentParser(prog="dsp-separate", description="Separate audio files into one wav per source with deep priors: OUT/<file stem>/<source>.wav.")
@@ -143,6 +159,7 @@ def main(argv=None) -> None:
     parser.add_argument("--overlap", type=float, default=0.25, help="overlap of consecutive chunks, a fraction in [0, 1) (default: 0.25)")
     parser.add_argument("--batch-size", type=int, default=8, help="chunks separated at once (default: 8)")
     parser.add_argument("--device", default=None, help="e.g. cpu, cuda, cuda:1 (default: cuda if available)")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing OUT/<file stem>/ result set (default: refuse)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     try:
@@ -155,14 +172,16 @@ def main(argv=None) -> None:
             stems = [Path(p).stem for p in args.mix]
             if len(set(stems)) < len(stems): raise ValueError(f"two inputs share a file stem, their outputs would collide: {stems}")
             for p in args.mix:
+                if Path(p).is_dir(): raise ValueError(f"{p}: a folder, not an audio file")
                 if not Path(p).is_file(): raise FileNotFoundError(f"audio file not found: {p}")
+            check_output_folder(args.out, [Path(p).stem for p in args.mix], args.overwrite)  # before any work
             device = torch.device(args.device) if args.device else default_device()
             priors = load_priors(args.priors, map_location=device)
             for p in args.mix:
-                paths = separate_file(p, args.out, priors, method.name, chunk=args.chunk, overlap=args.overlap, batch_size=args.batch_size,
+                paths = separate_file(p, args.out, priors, method.name, args.overwrite, chunk=args.chunk, overlap=args.overlap, batch_size=args.batch_size,
                                       device=device, seed=args.seed, progress=not args.quiet, **options)
                 print(f"{p} -> {Path(args.out) / Path(p).stem}/{{{','.join(paths)}}}.wav")
-    except (ValueError, FileNotFoundError) as e: parser.error(str(e))
+    except (ValueError, FileNotFoundError, FileExistsError) as e: parser.error(str(e))
 
 # %% ../../nbs/26_separate.ipynb #5d733797
 if __name__ == "__main__" and not hasattr(sys, "ps1") and "ipykernel" not in sys.modules: main()
