@@ -29,6 +29,8 @@ def as_tensor(x, dtype: torch.dtype = torch.float32) -> Tensor:
 
 def check_audio(x, name: str = "audio", ndim: int | tuple[int, ...] | None = None, min_length: int = 1) -> Tensor:
     "Return `x` as a float tensor after checking its rank, length and values; raise a `ValueError` naming `name` otherwise."
+    if (isinstance(x, Tensor) and x.is_complex()) or (not isinstance(x, Tensor) and np.iscomplexobj(x)):
+        raise ValueError(f"{name}: complex samples; expected real-valued audio")
     x = as_tensor(x)
     allowed = (ndim,) if isinstance(ndim, int) else ndim
     if allowed is not None and x.ndim not in allowed:
@@ -43,7 +45,7 @@ def check_audio(x, name: str = "audio", ndim: int | tuple[int, ...] | None = Non
 
 def check_sample_rate(sample_rate, expected: int | None = None, name: str = "sample_rate") -> int:
     "Check that `sample_rate` is a positive integer (equal to `expected` when given) and return it as `int`."
-    if isinstance(sample_rate, bool) or not float(sample_rate).is_integer() or sample_rate <= 0:
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, float, np.integer, np.floating)) or not float(sample_rate).is_integer() or sample_rate <= 0:
         raise ValueError(f"{name}: expected a positive integer number of Hz, got {sample_rate!r}")
     if expected is not None and int(sample_rate) != int(expected):
         raise ValueError(f"{name}: expected {expected} Hz, got {sample_rate} Hz; resample first (deep_sep_priors.audio.resample)")

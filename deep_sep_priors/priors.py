@@ -233,6 +233,10 @@ class PriorSet(nn.ModuleDict):
         return min(p.info.sigma_max for p in self.values())
     @property
     def device(self) -> torch.device: return next(iter(self.values())).device
+    @property
+    def dtype(self) -> torch.dtype:
+        "The dtype of the priors' parameters (float32 unless converted): what inputs are converted to."
+        return next(self.parameters(), torch.empty(0)).dtype
 
     def check_input(self, x, name: str = "x") -> Tensor:
         "`x` as a finite `(batch, time)` tensor of a length every prior accepts."

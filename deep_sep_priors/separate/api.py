@@ -105,7 +105,7 @@ def separate(mix, priors="toy", method: str = "diffusion", sample_rate: int | No
     x, rate_in = read_mix(mix, sample_rate)
     if device is None and not isinstance(priors, (dict, PriorSet)): device = default_device()  # a given set stays where it is
     priors = as_priors(priors, None if device is None else torch.device(device))
-    device = priors.device
+    device, x = priors.device, x.to(priors.dtype)  # float64 / float16 input: computed in the priors' dtype
     rate, length = priors.sample_rate, x.shape[-1]
     rate_in = rate_in or rate
     x = resample(x, rate_in, rate)
