@@ -19,7 +19,6 @@ from .core import limit_threads, parse_overrides
 from .data.toy import ToyConfig, toy_test_set
 from .evaluate import DEMO_SEED, SEPARATORS, plot_separation, run_rows, score_table, table_rows
 from .separate.api import as_priors
-from .separate.registry import get_method
 
 # %% auto #0
 __all__ = ['POSTERIOR_HINT', 'QUICK', 'write_wavs', 'run_demo', 'main']

@@ -20,7 +20,7 @@ from .audio import plot_spectrogram
 from .core import limit_threads, parse_overrides
 from .data.toy import ToyConfig, toy_test_set
 from .metrics import results_frame, results_table, si_sdr, si_sdr_improvement
-from .priors import PriorSet, load_priors
+from .priors import PriorSet
 from .separate.api import as_priors
 from .separate.registry import get_method
 

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 from ..audio import check_audio, check_sample_rate, load_audio, resample, save_audio, to_mono
 from ..core import atomic_folder, default_device, parse_overrides
 from ..priors import Prior, PriorSet, load_priors
-from .registry import available_methods, get_method, methods_help
+from .registry import get_method, methods_help
 
 # %% auto #0
 __all__ = ['chunk_layout', 'split_chunks', 'crossfade_window', 'overlap_add', 'merge_chunks', 'read_mix', 'as_priors', 'separate',
