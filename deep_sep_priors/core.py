@@ -11,6 +11,7 @@ import os
 import random
 import re
 import shutil
+import sys
 import tempfile
 import typing
 import warnings
@@ -24,8 +25,9 @@ from threadpoolctl import threadpool_limits
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['atomic_write', 'atomic_torch_save', 'atomic_folder', 'default_device', 'seed_everything', 'mix_seed', 'limit_threads',
-           'parse_overrides', 'coerce_value', 'build_config', 'as_sigma']
+__all__ = ['USER_ERRORS', 'atomic_write', 'atomic_torch_save', 'check_output_folder', 'atomic_folder', 'default_device',
+           'resolve_device', 'seed_everything', 'mix_seed', 'limit_threads', 'parse_overrides', 'coerce_value',
+           'build_config', 'as_sigma', 'error_line', 'console_errors']
 
 # %% ../nbs/00_core.ipynb #64a8fa30
 @contextlib.contextmanager
@@ -49,12 +51,22 @@ def atomic_torch_save(obj, path) -> Path:
     return Path(path)
 
 # %% ../nbs/00_core.ipynb #b4a2a69b
-@contextlib.contextmanager
-def atomic_folder(path, overwrite: bool = False) -> Iterator[Path]:
-    "Yield a temporary folder beside `path`; on success it becomes `path` (replacing it only if `overwrite`), on error it is removed."
+def check_output_folder(path, overwrite: bool = False) -> Path:
+    """Check, creating nothing, that a result set can be written as folder `path`: it is not a file, holds no results unless `overwrite`,
+    and it or its nearest existing parent is a writable folder. Commands call it before any work; `atomic_folder` calls it again."""
     path = Path(path)
     if path.exists() and not path.is_dir(): raise FileExistsError(f"{path}: exists and is not a folder")
     if not overwrite and path.is_dir() and any(path.iterdir()): raise FileExistsError(f"{path}: already holds results; pass overwrite (--overwrite) to replace them")
+    base = path
+    while not base.exists(): base = base.parent
+    if not base.is_dir(): raise NotADirectoryError(f"{path}: cannot be created, {base} is a file")
+    if not os.access(base, os.W_OK | os.X_OK): raise PermissionError(f"{path}: cannot be written, {base} is not writable")
+    return path
+
+@contextlib.contextmanager
+def atomic_folder(path, overwrite: bool = False) -> Iterator[Path]:
+    "Yield a temporary folder beside `path`; on success it becomes `path` (replacing it only if `overwrite`), on error it is removed."
+    path = check_output_folder(path, overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
     old = None
@@ -75,6 +87,22 @@ def atomic_folder(path, overwrite: bool = False) -> Iterator[Path]:
 def default_device() -> torch.device:
     "CUDA if available, else CPU."
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+def resolve_device(name: str | torch.device | None = None) -> torch.device:
+    """The device `name` says, checked to exist here (a `ValueError` naming it otherwise); `None` or `'auto'`: CUDA when available
+    (under torchrun the GPU of this process's LOCAL_RANK), else the CPU."""
+    if name is None or name == "auto":
+        if torch.cuda.is_available() and "LOCAL_RANK" in os.environ: return torch.device("cuda", int(os.environ["LOCAL_RANK"]))
+        return default_device()
+    try: device = torch.device(name)
+    except (RuntimeError, TypeError) as e: raise ValueError(f"device {name!r}: not a device name (e.g. cpu, cuda, cuda:1, mps)") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available(): raise ValueError(f"device {name!r}: no CUDA GPU is available here (use --device cpu)")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise ValueError(f"device {name!r}: only {torch.cuda.device_count()} CUDA GPU(s) here")
+    elif device.type == "mps" and not torch.backends.mps.is_available(): raise ValueError(f"device {name!r}: MPS is not available here")
+    elif device.type not in ("cpu", "cuda", "mps"): raise ValueError(f"device {name!r}: not supported (cpu, cuda, mps)")
+    return device
 
 def seed_everything(seed: int) -> torch.Generator:
     "Seed Python, numpy and torch (all devices); return a CPU `torch.Generator` seeded with `seed`."
@@ -174,3 +202,31 @@ def as_sigma(sigma, batch: int, like: Tensor) -> Tensor:
     if s.shape != (batch,): raise ValueError(f"sigma: expected a scalar or shape ({batch},), got shape {tuple(s.shape)}")
     if not torch.isfinite(s).all() or (s <= 0).any(): raise ValueError(f"sigma: noise levels must be finite and > 0, got {s.tolist()[:8]}")
     return s
+
+# %% ../nbs/00_core.ipynb #5920fc16
+USER_ERRORS = (ValueError, OSError, ArithmeticError, yaml.YAMLError, torch.OutOfMemoryError)  # what a user or the environment causes
+
+def error_line(e: BaseException) -> str:
+    "`e` as one line: a system `OSError` as '<file>: <reason>', any message's lines joined."
+    if isinstance(e, OSError) and e.errno is not None and e.strerror:
+        files = [f for f in (e.filename, e.filename2) if f is not None]
+        msg = f"{' -> '.join(map(str, files))}: {e.strerror}" if files else e.strerror
+    else: msg = str(e) or type(e).__name__
+    return "; ".join(line.strip() for line in msg.splitlines() if line.strip())
+
+@contextlib.contextmanager
+def console_errors(parser, argv=None) -> Iterator:
+    """Parse `argv` with `parser` (adding `--debug`) and yield the arguments; inside, a `USER_ERRORS` exception prints as one line
+    and exits with status 2 (`--debug`: the traceback), Ctrl-C exits with status 130, warnings print as one line each."""
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+    args = parser.parse_args(argv)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("default", category=DeprecationWarning, module="deep_sep_priors")  # our renames are shown, once
+        if not args.debug: warnings.showwarning = lambda message, *_, **__: print(f"{parser.prog}: warning: {message}", file=sys.stderr)
+        try: yield args
+        except KeyboardInterrupt:
+            if args.debug: raise
+            parser.exit(130, f"{parser.prog}: interrupted\n")
+        except USER_ERRORS as e:
+            if args.debug: raise
+            parser.exit(2, f"{parser.prog}: error: {error_line(e)}\n")

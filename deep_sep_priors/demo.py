@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 
 from .audio import save_audio
-from .core import limit_threads, parse_overrides
+from .core import atomic_folder, check_output_folder, console_errors, limit_threads, parse_overrides
 from .data.toy import ToyConfig, toy_test_set
 from .evaluate import DEMO_SEED, SEPARATORS, plot_separation, run_rows, score_table, table_rows
 from .separate.api import as_priors
@@ -40,11 +40,11 @@ def write_wavs(out: Path, mix: Tensor, sources: Tensor, estimates: dict[str, Ten
 
 # %% ../nbs/28_demo.ipynb #9954a14f
 def run_demo(out="dsp_demo", n_mixes: int = 8, length: int = 8192, methods=SEPARATORS, options: dict | None = None,
-             seed: int = DEMO_SEED, threads: int | None = None, progress: bool = True, priors="toy") -> pd.DataFrame:
+             seed: int = DEMO_SEED, threads: int | None = None, progress: bool = True, priors="toy", overwrite: bool = False) -> pd.DataFrame:
     """Separate `n_mixes` toy mixes of `length` samples with the shipped `priors` by `methods` (options `{method: {key: value}}`), beside the floor
-    and the oracle mask; print the table, write `out/table.csv`, the wavs and `out/separation.png`; the table."""
-    t0, out = time.perf_counter(), Path(out)
-    if out.exists() and not out.is_dir(): raise ValueError(f"output folder {out}: exists and is not a folder")
+    and the oracle mask; print the table, write `out/table.csv`, the wavs and `out/separation.png` (as a whole, `core.atomic_folder`:
+    an existing `out` is replaced only if `overwrite`); the table."""
+    t0, out = time.perf_counter(), check_output_folder(out, overwrite)  # before any work
     priors = as_priors(priors)
     options = {"nmf": {"examples": 16, "example_length": length, "seed": seed + 1}, **(options or {})}  # NMF: the priors' supervision, another seed
     rows = table_rows(methods, options, references=())
@@ -53,10 +53,10 @@ def run_demo(out="dsp_demo", n_mixes: int = 8, length: int = 8192, methods=SEPAR
     with limit_threads(threads):  # more threads than free cores is many times slower, not a bit
         estimates, seconds = run_rows(mix, sources, priors, rows, seed)
         table = score_table(estimates, sources, mix, seconds, priors.names)
-    out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "table.csv")
-    write_wavs(out, mix, sources, estimates, folders, priors.names, priors.sample_rate)
-    plot_separation(mix[0], sources[0], {k: v[0] for k, v in estimates.items()}, priors.names, priors.sample_rate, out / "separation.png", folders)
+    with atomic_folder(out, overwrite) as tmp:
+        table.to_csv(tmp / "table.csv")
+        write_wavs(tmp, mix, sources, estimates, folders, priors.names, priors.sample_rate)
+        plot_separation(mix[0], sources[0], {k: v[0] for k, v in estimates.items()}, priors.names, priors.sample_rate, tmp / "separation.png", folders)
     if progress:
         print(f"{n_mixes} toy mixes x {length} samples at {priors.sample_rate} Hz (seed {seed}); torch threads {threads or torch.get_num_threads()}")
         if "elbo" in methods and "elbo" not in options: print(POSTERIOR_HINT)
@@ -80,15 +80,14 @@ def main(argv=None) -> None:
     p.add_argument("--threads", type=int, default=None, help="torch and BLAS threads (default: the libraries' choice); on a busy machine use its free cores")
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="options of the diffusion separator (LangevinConfig), e.g. n_levels=200 mask.steps=50")
     p.add_argument("--quick", action="store_true", help="a smoke test: 2 mixes of 4096 samples, 10 noise levels, 20 mask-search steps")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing OUT (default: refuse)")
     p.add_argument("--quiet", action="store_true", help="print nothing")
-    args = p.parse_args(argv)
-    try:
+    with console_errors(p, argv) as args:
         diffusion = {**(QUICK["options"] if args.quick else {}), **parse_overrides(args.set)}
         n, length = args.n or (QUICK["n"] if args.quick else 8), args.length or (QUICK["length"] if args.quick else 8192)
         methods = ("nmf",) * (not args.no_nmf) + ("diffusion",) + ("elbo",) * (not args.no_elbo)
         options = {"diffusion": diffusion, **({"elbo": {"posterior": args.posterior}} if args.posterior else {})}
-        run_demo(args.out, n, length, methods, options, args.seed, args.threads, not args.quiet)
-    except (ValueError, FileNotFoundError) as e: p.error(str(e))
+        run_demo(args.out, n, length, methods, options, args.seed, args.threads, not args.quiet, overwrite=args.overwrite)
 
 # %% ../nbs/28_demo.ipynb #4fc508c8
 if __name__ == "__main__" and not hasattr(sys, "ps1") and "ipykernel" not in sys.modules: main()

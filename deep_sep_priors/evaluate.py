@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from torch import Tensor
 
 from .audio import plot_spectrogram
-from .core import limit_threads, parse_overrides
+from .core import console_errors, limit_threads, parse_overrides
 from .data.toy import ToyConfig, toy_test_set
 from .metrics import results_frame, results_table, si_sdr, si_sdr_improvement
 from .priors import PriorSet
@@ -136,8 +136,7 @@ def main(argv=None) -> None:
     p.add_argument("--variant", nargs="+", action="append", default=[], metavar="ROW METHOD [KEY=VALUE]", help="an extra row: its label, a method, its options (repeatable)")
     p.add_argument("--threads", type=int, default=None, help="torch and BLAS threads (default: the libraries' choice)")
     p.add_argument("--out", default=None, help="also write the table to this CSV file")
-    args = p.parse_args(argv)
-    try:
+    with console_errors(p, argv) as args:
         options = parse_overrides(args.set)
         bad = sorted(k for k, v in options.items() if not isinstance(v, dict))
         if bad: raise ValueError(f"--set {bad[0]}=...: name the method, e.g. --set diffusion.{bad[0]}=...")
@@ -147,7 +146,6 @@ def main(argv=None) -> None:
             variants[spec[0]] = (spec[1], parse_overrides(spec[2:]))
         t = time.perf_counter()
         ev = evaluate_toy(args.priors, args.n, args.length, args.seed, args.methods, options, variants, args.references, threads=args.threads, progress=True)
-    except (ValueError, FileNotFoundError) as e: p.error(str(e))
-    print(f"toy mixes: {args.n} x {args.length} samples (seed {args.seed}); torch threads {args.threads or torch.get_num_threads()}; {time.perf_counter() - t:.0f} s")
-    with pd.option_context("display.width", 250, "display.max_columns", 30): print(ev.table.round(2))
-    if args.out: ev.table.round(3).to_csv(args.out)
+        print(f"toy mixes: {args.n} x {args.length} samples (seed {args.seed}); torch threads {args.threads or torch.get_num_threads()}; {time.perf_counter() - t:.0f} s")
+        with pd.option_context("display.width", 250, "display.max_columns", 30): print(ev.table.round(2))
+        if args.out: ev.table.round(3).to_csv(args.out)

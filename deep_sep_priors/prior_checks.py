@@ -17,7 +17,7 @@ from torch import Tensor
 from .audio import check_audio
 from .sampling import annealed_langevin, sigma_schedule
 from .metrics import si_sdr
-from .core import limit_threads
+from .core import console_errors, limit_threads
 from .priors import Prior, load_priors
 
 # %% auto #0
@@ -107,9 +107,7 @@ def main(argv=None) -> None:
     p.add_argument("--length", type=int, default=16384, help="samples per held-out example (default: 16384)")
     p.add_argument("--batch", type=int, default=16, help="batch size of the throughput measurement (default: 16)")
     p.add_argument("--threads", type=int, default=None, help="torch and BLAS threads (default: the libraries' choice)")
-    args = p.parse_args(argv)
-    try:
+    with console_errors(p, argv) as args:
         with limit_threads(args.threads): table = bench_priors(args.priors, args.n, args.length, args.batch, progress=True)
-    except (ValueError, FileNotFoundError) as e: p.error(str(e))
-    print(f"\n{args.priors}: {args.n} held-out examples of {args.length} samples per class, torch threads {args.threads or torch.get_num_threads()}")
-    print(table.to_string())
+        print(f"\n{args.priors}: {args.n} held-out examples of {args.length} samples per class, torch threads {args.threads or torch.get_num_threads()}")
+        print(table.to_string())

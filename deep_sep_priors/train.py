@@ -18,10 +18,10 @@ import torch.distributed as dist
 import yaml
 from torch import Tensor
 
-from .core import limit_threads, mix_seed, parse_overrides
+from .core import console_errors, limit_threads, mix_seed, parse_overrides, resolve_device
 from .data.toy import ToyConfig, toy_sources
 from .priors import PRIOR_KINDS, Prior, PriorInfo, packaged_prior_dir
-from .training import OptimConfig, RunConfig, config_from, distributed, fit, renamed_keys, resolve_device
+from .training import OptimConfig, RunConfig, config_from, distributed, fit, renamed_keys
 import deep_sep_priors.flow_priors  # noqa: F401  (registers the "flow" and "spectral_flow" kinds)
 import deep_sep_priors.score_prior  # noqa: F401  (registers the "score" kind)
 
@@ -157,7 +157,7 @@ def _init_weights(spec: str, prior: Prior) -> dict:
 def train_prior(cfg: TrainConfig, resume: bool = True, progress: bool = True, command: str | None = None) -> Prior:
     "Train a prior as `cfg` says, writing `last.pt`, `prior.pt` and `log.jsonl` into `cfg.run.out`; returns the EMA prior."
     rank, world = distributed()
-    device = resolve_device(cfg.run.device, world)
+    device = resolve_device(cfg.run.device)
     torch.manual_seed(cfg.run.seed)
     prior = build_prior(cfg)
     if cfg.run.init_from: prior.load_state_dict(_init_weights(cfg.run.init_from, prior))
@@ -177,12 +177,11 @@ def main(argv=None) -> None:
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="overrides, e.g. data.source=square optim.steps=5000 model.config.channels=[32,64]")
     parser.add_argument("--no-resume", action="store_true", help="start from scratch even if OUT/last.pt exists")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
-    try: cfg = TrainConfig.from_sources(args.config, args.set)
-    except (ValueError, FileNotFoundError) as e: parser.error(str(e))
-    command = shlex.join(["dsp-train-prior"] + (sys.argv[1:] if argv is None else list(argv)))
-    train_prior(cfg, resume=not args.no_resume, progress=not args.quiet, command=command)
-    if dist.is_initialized(): dist.destroy_process_group()
+    with console_errors(parser, argv) as args:
+        cfg = TrainConfig.from_sources(args.config, args.set)
+        command = shlex.join(["dsp-train-prior"] + (sys.argv[1:] if argv is None else list(argv)))
+        train_prior(cfg, resume=not args.no_resume, progress=not args.quiet, command=command)
+        if dist.is_initialized(): dist.destroy_process_group()
 
 # %% ../nbs/15_train.ipynb #b7a76bf0
 if __name__ == "__main__" and not hasattr(sys, "ps1") and "ipykernel" not in sys.modules: main()

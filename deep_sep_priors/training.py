@@ -26,7 +26,7 @@ from .core import atomic_torch_save, build_config, mix_seed
 
 # %% auto #0
 __all__ = ['TRAIN_STATE_FORMAT', 'read_checkpoint', 'Checkpointable', 'OptimConfig', 'RunConfig', 'config_from', 'renamed_keys',
-           'lr_factor', 'distributed', 'resolve_device', 'fit', 'training_parser']
+           'lr_factor', 'distributed', 'fit', 'training_parser']
 
 # %% ../nbs/07_training.ipynb #fc8983ee
 def read_checkpoint(path, fmt: str, what: str, map_location="cpu") -> dict:
@@ -160,13 +160,6 @@ def distributed() -> tuple[int, int]:
     if world > 1 and not dist.is_initialized():
         dist.init_process_group(backend="nccl" if torch.cuda.is_available() else "gloo")
     return (dist.get_rank(), world) if world > 1 else (0, 1)
-
-def resolve_device(spec: str = "auto", world: int = 1) -> torch.device:
-    "`spec` as a device; 'auto': CUDA (cuda:LOCAL_RANK under torchrun) when available, else the CPU."
-    if spec != "auto": return torch.device(spec)
-    if torch.cuda.is_available():
-        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")) if world > 1 else torch.cuda.current_device())
-    return torch.device("cpu")
 
 def _flat(d: dict, prefix: str = "") -> dict:
     return {k2: v2 for k, v in d.items() for k2, v2 in (_flat(v, f"{prefix}{k}.").items() if isinstance(v, dict) and v else [(prefix + k, v)])}

@@ -23,6 +23,7 @@ import numpy as np
 import soundfile as sf
 
 from ..audio import check_sample_rate
+from ..core import console_errors
 from .musdb import MUSDB_SOURCES, MUSDB_STEMS, _write_pcm16
 
 # %% auto #0
@@ -252,7 +253,7 @@ def render_midi(midi, sample_rate: int = 44100, soundfont=None, n_samples: int |
                "-F", str(out), str(sf2), str(midi)]
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0 or not out.is_file():
-            raise RuntimeError(f"fluidsynth failed (exit {res.returncode}): {' '.join(cmd)}\n{res.stderr[-2000:]}")
+            raise OSError(f"fluidsynth failed (exit {res.returncode}): {' '.join(cmd)}\n{res.stderr[-2000:]}")
         x, rate = sf.read(out, dtype="float32", always_2d=True)
     if rate != sample_rate: raise RuntimeError(f"fluidsynth wrote {rate} Hz instead of {sample_rate} Hz")
     x = x.T
@@ -363,7 +364,6 @@ def main(argv=None) -> None:
     p.add_argument("--soundfont", default=None, help=f"General MIDI .sf2 (default: ${SOUNDFONT_ENV}, else FluidR3_GM or TimGM6mb from Debian)")
     p.add_argument("--workers", type=int, default=1, help="tracks built at a time (default: 1)")
     p.add_argument("--quiet", action="store_true", help="print nothing")
-    args = p.parse_args(argv)
-    if not args.root: p.error(f"no root given and ${SYNTH_ROOT_ENV} is not set")
-    try: build_synth_multitrack(args.root, args.n_train, args.n_test, args.seconds, args.sample_rate, args.seed, args.soundfont, args.workers, not args.quiet)
-    except (ValueError, FileNotFoundError, RuntimeError) as e: p.error(str(e))
+    with console_errors(p, argv) as args:
+        if not args.root: p.error(f"no root given and ${SYNTH_ROOT_ENV} is not set")
+        build_synth_multitrack(args.root, args.n_train, args.n_test, args.seconds, args.sample_rate, args.seed, args.soundfont, args.workers, not args.quiet)

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..audio import check_audio
-from ..core import as_sigma, limit_threads, parse_overrides
+from ..core import as_sigma, console_errors, limit_threads, parse_overrides
 from ..data.toy import SOURCE_NAMES, ToyConfig, toy_sources
 from ..priors import Prior, PriorSet
 from ..score_prior import noise_embedding
@@ -129,14 +129,12 @@ def main(argv=None) -> None:
     "Console entry point `dsp-train-classifier`."
     p = training_parser("dsp-train-classifier", "Train the noise-conditional toy classifier used for classifier guidance.", "ClassifierConfig")
     p.add_argument("--length", type=int, default=4096, help="samples per training example (default: 4096)")
-    args = p.parse_args(argv)
-    k = len(SOURCE_NAMES)
-    try:
+    with console_errors(p, argv) as args:
+        k = len(SOURCE_NAMES)
         cfg = config_from(ClassifierConfig, parse_overrides(args.set))
         if cfg.optim.batch_size % k: raise ValueError(f"optim.batch_size must be a multiple of the {k} classes, got {cfg.optim.batch_size}")
-    except (ValueError, FileNotFoundError) as e: p.error(str(e))
-    toy = ToyConfig(segment_length=args.length)
-    def batches(step: int):
-        x = toy_sources(cfg.optim.batch_size // k, toy, seed=20_000_000 + step)  # one example of every class per row
-        return x.reshape(-1, x.shape[-1]), torch.arange(k).repeat(cfg.optim.batch_size // k)
-    with limit_threads(args.threads): train_classifier(list(SOURCE_NAMES), toy.sample_rate, batches, cfg, out=args.out, progress=not args.quiet)
+        toy = ToyConfig(segment_length=args.length)
+        def batches(step: int):
+            x = toy_sources(cfg.optim.batch_size // k, toy, seed=20_000_000 + step)  # one example of every class per row
+            return x.reshape(-1, x.shape[-1]), torch.arange(k).repeat(cfg.optim.batch_size // k)
+        with limit_threads(args.threads): train_classifier(list(SOURCE_NAMES), toy.sample_rate, batches, cfg, out=args.out, progress=not args.quiet)

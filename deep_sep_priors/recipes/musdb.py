@@ -34,7 +34,7 @@ from ..audio import save_audio
 from ..core import atomic_write
 from ..diagnostics.cross_likelihood import classification_accuracy, cross_likelihood, cross_likelihood_matrix
 from ..data.musdb import MUSDB_SOURCES, Cut, DecodedCache, MusdbRandomCuts, musdb_test_cuts, open_musdb
-from ..core import limit_threads, parse_overrides
+from ..core import console_errors, limit_threads, parse_overrides, resolve_device
 from ..evaluate import label
 from ..metrics import bss_eval, results_table, si_sdr
 from ..priors import load_priors
@@ -219,10 +219,6 @@ def _rank() -> tuple[int, int, int]:
     "(rank, world size, local rank) from torchrun's environment; (0, 1, 0) otherwise."
     return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1)), int(os.environ.get("LOCAL_RANK", 0))
 
-def _device(recipe: MusdbRecipe) -> torch.device:
-    if recipe.device != "auto": return torch.device(recipe.device)
-    return torch.device("cuda", _rank()[2]) if torch.cuda.is_available() else torch.device("cpu")
-
 def _write_json(path: Path, obj) -> Path:
     with atomic_write(path) as tmp: tmp.write_text(json.dumps(obj, indent=1, default=str))
     return path
@@ -306,7 +302,7 @@ def stem_likelihoods(recipe: MusdbRecipe, progress: bool = True) -> pd.DataFrame
     stem, cut and prior; nats/sample) and `OUT/likelihood.md` (`likelihood_markdown`); the long frame of `cross_likelihood`."""
     if _rank()[1] > 1: raise ValueError("the likelihood stage runs in one process; start it without torchrun")
     if not (recipe.prior_set_dir / "sources.txt").is_file(): raise FileNotFoundError(f"no trained priors in {recipe.prior_set_dir}: run the train stage")
-    device = _device(recipe)
+    device = resolve_device(recipe.device)
     priors = load_priors(recipe.prior_set_dir, map_location=device)
     data = likelihood_data(recipe, priors.segment_length)
     if progress: print(f"likelihood: {sum(len(x) for x in data.values())} held-out cuts of {priors.segment_length} samples under {len(priors)} priors", flush=True)
@@ -335,7 +331,7 @@ def train_posteriors(recipe: MusdbRecipe, progress: bool = True) -> dict[str, Pa
     if _rank()[1] > 1: raise ValueError("the posterior stage runs on one device: start it without torchrun")
     objectives = [o for o in ("elbo", "supervised") if o in recipe.methods]
     if not objectives: return {}
-    device = _device(recipe)
+    device = resolve_device(recipe.device)
     priors = load_priors(recipe.prior_set_dir, map_location=device)
     seg = recipe.posterior_segment or priors.segment_length
     for objective in objectives:
@@ -411,7 +407,7 @@ def separate_test_set(recipe: MusdbRecipe, progress: bool = True, rank: int | No
     and `seconds.json`, skipping finished items; rank `rank` of `world` (default: torchrun's) takes every `world`-th item. The items table."""
     r, w, _ = _rank()
     rank, world = (r if rank is None else rank), (w if world is None else world)
-    device = _device(recipe)
+    device = resolve_device(recipe.device)
     db, cache = recipe.open("test"), recipe.decoded_cache()
     tracks = {t.name: t for t in db.tracks}
     items = select_test_items(recipe, db, cache)
@@ -548,20 +544,19 @@ def main(argv=None) -> None:
     p.add_argument("--print-commands", action="store_true", help="with train: print one training command per stem instead of training")
     p.add_argument("--nproc", type=int, default=1, help="GPUs per printed training command (torchrun; default: 1, plain dsp-train-prior)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
-    args = p.parse_args(argv)
-    try:
-        overrides = {k: v for k, v in {"root": args.root, "out": args.out, "prior": args.prior}.items() if v is not None}
-        if args.wav: overrides["is_wav"] = True
-        overrides.update(parse_overrides(args.set))
-        if args.prior_set: overrides["prior_set"] = tuple(overrides.get("prior_set", ())) + tuple(args.prior_set)
-        recipe = MusdbRecipe.from_options(args.config, overrides, tiny=args.tiny)
-        if args.print_commands:
-            if args.stage != "train": raise ValueError("--print-commands goes with the train stage")
-            print("\n".join(train_commands(recipe, args.nproc)))
-        else: run_recipe(recipe, STAGES if args.stage == "all" else args.stage, progress=not args.quiet)
-    except (ValueError, FileNotFoundError) as e: p.error(str(e))
-    finally:
-        if dist.is_initialized(): dist.destroy_process_group()
+    with console_errors(p, argv) as args:
+        try:
+            overrides = {k: v for k, v in {"root": args.root, "out": args.out, "prior": args.prior}.items() if v is not None}
+            if args.wav: overrides["is_wav"] = True
+            overrides.update(parse_overrides(args.set))
+            if args.prior_set: overrides["prior_set"] = tuple(overrides.get("prior_set", ())) + tuple(args.prior_set)
+            recipe = MusdbRecipe.from_options(args.config, overrides, tiny=args.tiny)
+            if args.print_commands:
+                if args.stage != "train": raise ValueError("--print-commands goes with the train stage")
+                print("\n".join(train_commands(recipe, args.nproc)))
+            else: run_recipe(recipe, STAGES if args.stage == "all" else args.stage, progress=not args.quiet)
+        finally:
+            if dist.is_initialized(): dist.destroy_process_group()
 
 # %% ../../nbs/30_musdb_recipe.ipynb #8f8751e5
 if __name__ == "__main__" and not hasattr(sys, "ps1") and "ipykernel" not in sys.modules: main()

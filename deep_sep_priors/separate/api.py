@@ -20,13 +20,13 @@ from torch import Tensor
 from tqdm.auto import tqdm
 
 from ..audio import check_audio, check_sample_rate, load_audio, resample, save_audio, to_mono
-from ..core import atomic_folder, default_device, parse_overrides
+from ..core import atomic_folder, check_output_folder, console_errors, default_device, parse_overrides, resolve_device
 from ..priors import Prior, PriorSet, load_priors
 from .registry import get_method, methods_help
 
 # %% auto #0
 __all__ = ['chunk_layout', 'split_chunks', 'crossfade_window', 'overlap_add', 'merge_chunks', 'read_mix', 'as_priors', 'separate',
-           'separate_file', 'check_output_folder', 'main']
+           'separate_file', 'main']
 
 # %% ../../nbs/26_separate.ipynb #ae289fcf
 def chunk_layout(length: int, chunk: int, overlap: float = 0.25, multiple: int = 1) -> tuple[int, int, int]:
@@ -125,7 +125,7 @@ def separate_file(path, out_dir, priors="toy", method: str = "diffusion", overwr
     """Separate the audio file `path` into `<out_dir>/<path stem>/<source>.wav` (float wavs at the file's rate); `{source: path}`.
     The set is written as a whole (`core.atomic_folder`): an existing result set is refused unless `overwrite`, a crash leaves none."""
     folder = Path(out_dir) / Path(path).stem
-    if not overwrite and folder.is_dir() and any(folder.iterdir()): raise FileExistsError(f"{folder}: already holds results; pass overwrite (--overwrite) to replace them")
+    check_output_folder(folder, overwrite)  # before any work
     x, rate = read_mix(Path(path), None)
     est = separate(x, priors, method, sample_rate=rate, **kwargs)
     bad = [name for name in est if not re.fullmatch(r"[\w][\w.+-]*", name)]
@@ -135,17 +135,6 @@ def separate_file(path, out_dir, priors="toy", method: str = "diffusion", overwr
     return {name: folder / f"{name}.wav" for name in est}
 
 # %% ../../nbs/26_separate.ipynb #75560b75
-def check_output_folder(out, stems, overwrite: bool = False) -> Path:
-    "`out` as a folder that exists (created if need be) and can be written, holding no result set of `stems` unless `overwrite`; a `ValueError` otherwise."
-    out = Path(out)
-    if out.exists() and not out.is_dir(): raise ValueError(f"output folder {out}: exists and is not a folder")
-    try: out.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise ValueError(f"output folder {out}: cannot be created ({e.strerror or e})") from None
-    if not os.access(out, os.W_OK | os.X_OK): raise ValueError(f"output folder {out}: not writable")
-    taken = [s for s in stems if (out / s).is_dir() and any((out / s).iterdir())]
-    if taken and not overwrite: raise ValueError(f"output folder {out} already holds results for {taken}; pass --overwrite to replace them")
-    return out
-
 def main(argv=None) -> None:
     "Console entry point `dsp-separate`."
     parser = argparse.ArgumentParser(prog="dsp-separate", description="Separate audio files into one wav per source with deep priors: OUT/<file stem>/<source>.wav.")
@@ -161,27 +150,23 @@ def main(argv=None) -> None:
     parser.add_argument("--device", default=None, help="e.g. cpu, cuda, cuda:1 (default: cuda if available)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing OUT/<file stem>/ result set (default: refuse)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
-    try:
-        with warnings.catch_warnings():  # notices (a downmix, an old name) as one plain line each
-            warnings.filterwarnings("default", category=DeprecationWarning, module="deep_sep_priors")
-            warnings.showwarning = lambda message, *_, **__: print(f"dsp-separate: warning: {message}", file=sys.stderr)
-            options = parse_overrides(args.set)
-            method = get_method(args.method, separator=True)
-            method.make_config(**options)  # fail before loading priors or audio
-            stems = [Path(p).stem for p in args.mix]
-            if len(set(stems)) < len(stems): raise ValueError(f"two inputs share a file stem, their outputs would collide: {stems}")
-            for p in args.mix:
-                if Path(p).is_dir(): raise ValueError(f"{p}: a folder, not an audio file")
-                if not Path(p).is_file(): raise FileNotFoundError(f"audio file not found: {p}")
-            check_output_folder(args.out, [Path(p).stem for p in args.mix], args.overwrite)  # before any work
-            device = torch.device(args.device) if args.device else default_device()
-            priors = load_priors(args.priors, map_location=device)
-            for p in args.mix:
-                paths = separate_file(p, args.out, priors, method.name, args.overwrite, chunk=args.chunk, overlap=args.overlap, batch_size=args.batch_size,
-                                      device=device, seed=args.seed, progress=not args.quiet, **options)
-                print(f"{p} -> {Path(args.out) / Path(p).stem}/{{{','.join(paths)}}}.wav")
-    except (ValueError, FileNotFoundError, FileExistsError) as e: parser.error(str(e))
+    with console_errors(parser, argv) as args:
+        options = parse_overrides(args.set)
+        method = get_method(args.method, separator=True)
+        method.make_config(**options)  # fail before loading priors or audio
+        stems = [Path(p).stem for p in args.mix]
+        if len(set(stems)) < len(stems): raise ValueError(f"two inputs share a file stem, their outputs would collide: {stems}")
+        for p in args.mix:
+            if Path(p).is_dir(): raise ValueError(f"{p}: a folder, not an audio file")
+            if not Path(p).is_file(): raise FileNotFoundError(f"audio file not found: {p}")
+        device = resolve_device(args.device)
+        check_output_folder(args.out, overwrite=True)  # before any work, creating nothing
+        for stem in stems: check_output_folder(Path(args.out) / stem, args.overwrite)
+        priors = load_priors(args.priors, map_location=device)
+        for p in args.mix:
+            paths = separate_file(p, args.out, priors, method.name, args.overwrite, chunk=args.chunk, overlap=args.overlap, batch_size=args.batch_size,
+                                  device=device, seed=args.seed, progress=not args.quiet, **options)
+            print(f"{p} -> {Path(args.out) / Path(p).stem}/{{{','.join(paths)}}}.wav")
 
 # %% ../../nbs/26_separate.ipynb #5d733797
 if __name__ == "__main__" and not hasattr(sys, "ps1") and "ipykernel" not in sys.modules: main()

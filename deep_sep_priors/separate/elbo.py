@@ -15,7 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from ..audio import check_audio
-from ..core import limit_threads, parse_overrides
+from ..core import console_errors, limit_threads, parse_overrides
 from ..data.toy import ToyConfig, toy_mix, toy_sources
 from ..priors import Prior, PriorSet, load_priors, packaged_prior_dir
 from ..score_prior import ScorePrior, UNet1d
@@ -198,13 +198,11 @@ def main(argv=None) -> None:
     p.add_argument("--priors", default="toy", help="folder of prior checkpoints or a shipped set (default: toy)")
     p.add_argument("--objective", choices=["elbo", "supervised"], default="elbo", help="elbo: mixes only; supervised: (mix, sources) pairs, the upper bound")
     p.add_argument("--length", type=int, default=4096, help="samples per training mix (default: 4096)")
-    args = p.parse_args(argv)
-    try:
+    with console_errors(p, argv) as args:
         priors = load_priors(args.priors)
         cfg = config_from(ElboConfig, {"objective": args.objective, **parse_overrides(args.set)})
         toy = ToyConfig(sample_rate=priors.sample_rate, segment_length=args.length, sources=tuple(priors.names))
-    except (ValueError, FileNotFoundError) as e: p.error(str(e))
-    def batches(step: int):
-        src = toy_sources(cfg.optim.batch_size, toy, seed=10_000_000 + step)
-        return (toy_mix(src), src) if cfg.objective == "supervised" else toy_mix(src)
-    with limit_threads(args.threads): train_posterior(priors, batches, cfg, out=args.out, progress=not args.quiet)
+        def batches(step: int):
+            src = toy_sources(cfg.optim.batch_size, toy, seed=10_000_000 + step)
+            return (toy_mix(src), src) if cfg.objective == "supervised" else toy_mix(src)
+        with limit_threads(args.threads): train_posterior(priors, batches, cfg, out=args.out, progress=not args.quiet)
