@@ -25,17 +25,25 @@ from threadpoolctl import threadpool_limits
 from torch import Tensor
 
 # %% auto #0
-__all__ = ['USER_ERRORS', 'atomic_write', 'atomic_torch_save', 'check_output_folder', 'atomic_folder', 'default_device',
-           'resolve_device', 'seed_everything', 'mix_seed', 'limit_threads', 'parse_overrides', 'coerce_value',
-           'build_config', 'as_sigma', 'error_line', 'console_errors']
+__all__ = ['TEMP_MARK', 'USER_ERRORS', 'remove_temporaries', 'atomic_write', 'atomic_torch_save', 'check_output_folder',
+           'atomic_folder', 'default_device', 'resolve_device', 'seed_everything', 'mix_seed', 'limit_threads',
+           'parse_overrides', 'coerce_value', 'build_config', 'as_sigma', 'error_line', 'console_errors']
 
 # %% ../nbs/00_core.ipynb #64a8fa30
+TEMP_MARK = ".tmp-"  # in the name of every temporary file or folder the atomic writers make: `.<name>.tmp-<random>`
+
+def remove_temporaries(folder) -> list[Path]:
+    "Remove what killed atomic writers left in `folder` (call it where this process is the folder's one writer, e.g. a training run); the removed paths."
+    stale = sorted(Path(folder).glob(f".*{TEMP_MARK}*")) if Path(folder).is_dir() else []
+    for p in stale: shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+    return stale
+
 @contextlib.contextmanager
 def atomic_write(path, suffix: str | None = None) -> Iterator[Path]:
     "Yield a temporary path next to `path`; on success it replaces `path` atomically, on error it is removed."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix if suffix is None else suffix)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}{TEMP_MARK}", suffix=path.suffix if suffix is None else suffix)
     os.close(fd)
     try:
         yield Path(tmp)
@@ -68,7 +76,7 @@ def atomic_folder(path, overwrite: bool = False) -> Iterator[Path]:
     "Yield a temporary folder beside `path`; on success it becomes `path` (replacing it only if `overwrite`), on error it is removed."
     path = check_output_folder(path, overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}{TEMP_MARK}"))
     old = None
     try:
         yield tmp

@@ -20,11 +20,12 @@ from .core import as_sigma
 from .training import Checkpointable
 
 # %% auto #0
-__all__ = ['CHECKPOINT_FORMAT', 'PRIOR_KINDS', 'BUILTIN_KIND_MODULES', 'NOISE_MODES', 'register_prior', 'PriorInfo', 'Prior',
-           'GaussianConfig', 'GaussianPrior', 'PriorSet', 'packaged_prior_dir', 'load_priors']
+__all__ = ['CHECKPOINT_FORMAT', 'DEFAULT_RMS', 'PRIOR_KINDS', 'BUILTIN_KIND_MODULES', 'NOISE_MODES', 'register_prior',
+           'PriorInfo', 'Prior', 'GaussianConfig', 'GaussianPrior', 'PriorSet', 'packaged_prior_dir', 'load_priors']
 
 # %% ../nbs/10_priors.ipynb #3a8bbd1c
 CHECKPOINT_FORMAT = "deep_sep_priors.prior/1"
+DEFAULT_RMS = 0.5  # the training level assumed for a prior whose checkpoint records none (a loud, not clipping, signal)
 PRIOR_KINDS: dict[str, type] = {}
 BUILTIN_KIND_MODULES = {"flow": "deep_sep_priors.flow_priors", "spectral_flow": "deep_sep_priors.flow_priors", "score": "deep_sep_priors.score_prior"}
 
@@ -48,12 +49,14 @@ class PriorInfo:
     sigma_min: float = 0.01  # noise levels seen in training
     sigma_max: float = 1.0
     noise: str = "conditioned"  # "conditioned", "unconditioned" (noisy data, sigma not an input) or "none"
+    rms: float | None = None  # RMS of the training examples: the level separation scales a mix to (None: DEFAULT_RMS, for older checkpoints)
 
     def __post_init__(self):
         if self.domain not in ("time", "stft"): raise ValueError(f"PriorInfo.domain: 'time' or 'stft', got {self.domain!r}")
         if self.noise not in NOISE_MODES: raise ValueError(f"PriorInfo.noise: one of {NOISE_MODES}, got {self.noise!r}")
         if not 0 < self.sigma_min <= self.sigma_max: raise ValueError(f"PriorInfo: need 0 < sigma_min <= sigma_max, got {self.sigma_min}, {self.sigma_max}")
         if self.sample_rate <= 0 or self.segment_length <= 0: raise ValueError("PriorInfo: sample_rate and segment_length must be > 0")
+        if self.rms is not None and not (math.isfinite(self.rms) and self.rms > 0): raise ValueError(f"PriorInfo.rms: a level > 0, got {self.rms}")
 
 # %% ../nbs/10_priors.ipynb #be28beb9
 class Prior(Checkpointable, nn.Module):
@@ -185,6 +188,7 @@ class GaussianPrior(Prior):
     def fit(cls, data: Tensor, info: PriorInfo, stationary: bool = True) -> "GaussianPrior":
         "Maximum-likelihood fit to clean examples `data` `(n, time)`."
         data = check_audio(data, name="GaussianPrior.fit: data", ndim=2)
+        info = dataclasses.replace(info, rms=float(data.pow(2).mean().sqrt()))
         prior = cls(info, GaussianConfig(length=data.shape[-1], stationary=stationary))
         with torch.no_grad():
             mean = data.mean() if stationary else data.mean(0)
@@ -219,6 +223,11 @@ class PriorSet(nn.ModuleDict):
     def segment_length(self) -> int:
         "The longest training segment of the set: the unit of default chunk sizes."
         return max(p.info.segment_length for p in self.values())
+    @property
+    def mix_rms(self) -> float:
+        """The RMS of a mix of independent sources at the priors' training levels, `sqrt(sum_k rms_k^2) / n`: every separator scales a mix
+        to it and its estimates back (`Method.run`), so a separation does not depend on the input's level."""
+        return math.sqrt(sum((p.info.rms or DEFAULT_RMS) ** 2 for p in self.values())) / len(self)
     @property
     def length_multiple(self) -> int:
         "The smallest length unit every prior accepts."

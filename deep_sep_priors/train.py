@@ -27,7 +27,7 @@ import deep_sep_priors.score_prior  # noqa: F401  (registers the "score" kind)
 
 # %% auto #0
 __all__ = ['RENAMED', 'MAY_CHANGE', 'ModelConfig', 'DataConfig', 'PriorRunConfig', 'TrainConfig', 'build_prior', 'BatchSource',
-           'evaluate', 'train_prior', 'main']
+           'training_level', 'evaluate', 'train_prior', 'main']
 
 # %% ../nbs/15_train.ipynb #a9bb4170
 @dataclass
@@ -128,6 +128,10 @@ class BatchSource:
         if self.cfg.data.dataset == "toy": return toy_sources(self.cfg.run.eval_examples, self.toy, seed=mix_seed(self.cfg.run.seed, 10**9))[:, 0]
         return torch.stack([self.held_out[i] for i in range(len(self.held_out))])
 
+def training_level(examples: Tensor) -> float:
+    "The RMS of clean examples `(n, time)`: recorded as `PriorInfo.rms`, the level separation scales a mix to."
+    return round(float(examples.double().pow(2).mean().sqrt()), 5)
+
 # %% ../nbs/15_train.ipynb #7ab019c6
 MAY_CHANGE = ("optim.steps", "run.eval_every", "run.ckpt_every", "run.threads", "run.device")  # a resumed run may change these (bookkeeping)
 
@@ -163,6 +167,7 @@ def train_prior(cfg: TrainConfig, resume: bool = True, progress: bool = True, co
     if cfg.run.init_from: prior.load_state_dict(_init_weights(cfg.run.init_from, prior))
     data = BatchSource(cfg)
     held_out = data.eval_set() if rank == 0 else None
+    if held_out is not None: prior.info.rms = training_level(held_out)  # only rank 0 writes checkpoints
     meta = {"command": command or "", "train_config": json.dumps(asdict(cfg))}
     with limit_threads(cfg.run.threads):  # torch and BLAS threads for this run, restored after
         return fit(prior, lambda model, x, step: model(x), lambda step: data.batch(step, rank), cfg.optim, cfg.run, cfg.run.out,

@@ -22,7 +22,7 @@ import torch
 import torch.distributed as dist
 from torch import Tensor, nn
 
-from .core import atomic_torch_save, build_config, mix_seed
+from .core import atomic_torch_save, atomic_write, build_config, mix_seed, remove_temporaries
 
 # %% auto #0
 __all__ = ['TRAIN_STATE_FORMAT', 'read_checkpoint', 'Checkpointable', 'OptimConfig', 'RunConfig', 'config_from', 'renamed_keys',
@@ -175,7 +175,8 @@ def _finite(batch) -> bool:
     return True
 
 def _params_finite(*models) -> bool:
-    return all(bool(torch.isfinite(p).all()) for m in models if m is not None for p in m.parameters())
+    params = [p.detach().reshape(-1) for m in models if m is not None for p in m.parameters()]
+    return bool(torch.isfinite(torch.cat(params)).all()) if params else True  # one reduction, one device sync
 
 # %% ../nbs/07_training.ipynb #ae374cc9
 def fit(model: nn.Module, loss_fn: Callable, batches: Callable[[int], Any], optim: OptimConfig, run: RunConfig, out=None, *,
@@ -183,7 +184,8 @@ def fit(model: nn.Module, loss_fn: Callable, batches: Callable[[int], Any], opti
         model_file: str | None = None, metadata: Callable[[int], dict] | None = None, device=None, resume: bool = True,
         progress: bool = True, desc: str = "train", until: int | None = None) -> nn.Module:
     """Train `model` on `loss_fn(model, batches(step), step)` as `optim` and `run` say; with `out`, checkpoints `last.pt` (exact resume)
-    and `model_file` (`model.save`, the EMA weights when `optim.ema`), and `log.jsonl` when `evaluate(model) -> float` is given.
+    and `model_file` (`model.save`, the EMA weights when `optim.ema`), and when `evaluate(model) -> float` is given `log.jsonl` and
+    `best_<model_file>` (the weights of the lowest evaluation loss).
     `config`: the run's full config as a dict (checked on resume); `until`: stop after that many steps, to continue later. Returns the (EMA) model."""
     rank, world = distributed()
     device = torch.device(device) if device is not None else next(model.parameters()).device
@@ -203,6 +205,11 @@ def fit(model: nn.Module, loss_fn: Callable, batches: Callable[[int], Any], opti
         model.load_state_dict(state["model"]); opt.load_state_dict(state["opt"]); sched.load_state_dict(state["sched"])
         if ema is not None: ema.load_state_dict(state["ema"])
         start, history, elapsed, skipped = state["step"], state["history"], state["elapsed"], state["skipped"]
+    if out is not None and rank == 0:
+        remove_temporaries(out)  # what a killed run left half-written
+        if evaluate is not None:  # the log as of the checkpoint: records written after it, before a kill, would repeat
+            with atomic_write(out / "log.jsonl") as tmp: tmp.write_text("".join(json.dumps(r) + "\n" for r in history))
+    best = min([r["eval_loss"] for r in history if math.isfinite(r["eval_loss"])], default=math.inf)
     net = nn.parallel.DistributedDataParallel(model) if world > 1 else model
     final = ema if ema is not None else model
     use_amp = run.amp and device.type == "cuda"
@@ -220,18 +227,21 @@ def fit(model: nn.Module, loss_fn: Callable, batches: Callable[[int], Any], opti
         dist.all_reduce(flag, op=dist.ReduceOp.MIN)
         return flag.item() == 1
 
-    def save(step: int):
+    def model_metadata(step: int, now: float) -> dict:
+        meta = {"steps": step, "train_seconds": round(now, 1), "skipped_steps": skipped, "torch": str(torch.__version__), "device": str(device), "world_size": world}
+        if evaluate is not None: meta["eval_loss"] = history[-1]["eval_loss"] if history else float("nan")
+        return {**meta, **(metadata(step) if metadata else {})}
+
+    def save(step: int) -> bool:
         evaluated = history[-1] if history and history[-1]["step"] == step else None
         if not _params_finite(model, ema) or (evaluated and not math.isfinite(evaluated["eval_loss"])):
-            say(f"step {step}: non-finite weights or evaluation loss: no checkpoint written (the last good one stays)"); return
+            say(f"step {step}: non-finite weights or evaluation loss: no checkpoint written (the last good one stays)"); return False
         now = elapsed + time.time() - t0
         atomic_torch_save({"format": TRAIN_STATE_FORMAT, "config": config, "step": step, "model": model.state_dict(),
                            "ema": ema.state_dict() if ema is not None else None, "opt": opt.state_dict(), "sched": sched.state_dict(),
                            "history": history, "elapsed": now, "skipped": skipped}, out / "last.pt")
-        if model_file:
-            meta = {"steps": step, "train_seconds": round(now, 1), "skipped_steps": skipped, "torch": str(torch.__version__), "device": str(device), "world_size": world}
-            if evaluate is not None: meta["eval_loss"] = history[-1]["eval_loss"] if history else float("nan")
-            final.save(out / model_file, **{**meta, **(metadata(step) if metadata else {})})
+        if model_file: final.save(out / model_file, **model_metadata(step, now))
+        return True
 
     model.train()
     for step in range(start, stop):
@@ -249,7 +259,11 @@ def fit(model: nn.Module, loss_fn: Callable, batches: Callable[[int], Any], opti
             loss.backward()
             norm = nn.utils.clip_grad_norm_(model.parameters(), optim.grad_clip or math.inf)
             ok, what = bool(torch.isfinite(norm)), "gradients"  # gradients are already averaged over ranks: the same everywhere
-            if ok: opt.step()
+            if ok:
+                opt.step()
+                if not _params_finite(model):  # a finite loss, finite gradients and still a step too far: every later step would be NaN
+                    raise FloatingPointError(f"{desc}: the weights turned non-finite in the update of step {step}; lower optim.lr "
+                                             f"({'the last checkpoint, ' + str(out / 'last.pt') + ', stays as it was' if out is not None else 'no checkpoint is written'})")
             else: opt.zero_grad(set_to_none=True)
         sched.step()
         if ok:
@@ -275,8 +289,13 @@ def fit(model: nn.Module, loss_fn: Callable, batches: Callable[[int], Any], opti
             history.append(record)
             if out is not None:
                 with open(out / "log.jsonl", "a") as f: f.write(json.dumps(record) + "\n")
+                if model_file and record["eval_loss"] < best and _params_finite(model, ema):  # NaN is never < best
+                    best = record["eval_loss"]; final.save(out / f"best_{model_file}", **model_metadata(done, record["seconds"]))
             say(f"step {done}: loss {record['loss']:.4f}, eval {record['eval_loss']:.4f}")
-        if out is not None and (done % run.ckpt_every == 0 or done == stop): save(done)
+        if out is not None and (done % run.ckpt_every == 0 or done == stop) and not save(done) and done == stop:
+            kept = read_checkpoint(out / "last.pt", TRAIN_STATE_FORMAT, "training state")["step"] if (out / "last.pt").exists() else None
+            raise FloatingPointError(f"{desc}: ended at step {done} with non-finite weights or evaluation loss; lower optim.lr "
+                                     f"({out / 'last.pt'} is {'from step ' + str(kept) if kept is not None else 'not written'})")
     if bar: bar.close()
     if world > 1: dist.barrier()
     return final.eval()

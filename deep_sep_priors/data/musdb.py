@@ -145,8 +145,9 @@ def _check_names(names, allowed=MUSDB_STEMS) -> tuple[str, ...]:
     if bad or not names: raise ValueError(f"unknown MUSDB stem(s) {bad or names}: choose from {allowed}")
     return names
 
-def _read_native(track, names: Sequence[str], start: float | None = None, duration: float | None = None) -> tuple[np.ndarray, int]:
-    "Stems `names` of `track` as float32 `(len(names), channels, time)` at the track's own rate (zero-padded to the cut's length)."
+def _read_native(track, names: Sequence[str], start: float | None = None, duration: float | None = None, pad_short: bool = False) -> tuple[np.ndarray, int]:
+    """Stems `names` of `track` as float32 `(len(names), channels, time)` at the track's own rate (zero-padded past the track's end to the cut's length).
+    A wav stem shorter than the mixture is an error naming it (a silently padded stem would teach a prior silence), unless `pad_short`."""
     rate, total = int(track.rate), int(track.samples)
     s0 = 0 if start is None else int(round(start * rate))
     if not 0 <= s0 < total: raise ValueError(f"{track.name}: start={start} s lies outside the track (0 to {total / rate:.3f} s)")
@@ -159,7 +160,9 @@ def _read_native(track, names: Sequence[str], start: float | None = None, durati
             path = track.path if name == "mixture" else track.sources[name].path
             with sf.SoundFile(path) as f:
                 if f.samplerate != rate: raise ValueError(f"{path}: {f.samplerate} Hz, but the track's mixture is at {rate} Hz")
-                f.seek(s0)
+                if f.frames < total and not pad_short:
+                    raise ValueError(f"track {track.name!r}: stem {name!r} has {f.frames} samples, the mixture {total} ({path}); pass pad_short=True to zero-pad it")
+                f.seek(min(s0, f.frames))
                 parts.append(f.read(n_read, dtype="float32", always_2d=True).T)
         if len({p.shape[0] for p in parts}) > 1: raise ValueError(f"{track.name}: stems with different channel counts {[p.shape[0] for p in parts]}")
     else:
@@ -173,11 +176,12 @@ def _read_native(track, names: Sequence[str], start: float | None = None, durati
     return out, rate
 
 def track_sources(track, sample_rate: int = 16000, mono: bool = True, start: float | None = None, duration: float | None = None,
-                  sources: Sequence[str] = MUSDB_SOURCES) -> Tensor:
-    "Stems `sources` of a `musdb` track as `(n_sources, time)` (`(n_sources, channels, time)` if not `mono`) at `sample_rate`, optionally only the cut `[start, start + duration)` s."
+                  sources: Sequence[str] = MUSDB_SOURCES, pad_short: bool = False) -> Tensor:
+    """Stems `sources` of a `musdb` track as `(n_sources, time)` (`(n_sources, channels, time)` if not `mono`) at `sample_rate`, optionally only the cut
+    `[start, start + duration)` s; a stem shorter than the mixture is an error unless `pad_short`."""
     names = _check_names(sources)
     sample_rate = check_sample_rate(sample_rate)
-    x, rate = _read_native(track, names, start, duration)
+    x, rate = _read_native(track, names, start, duration, pad_short)
     x = torch.from_numpy(x)
     if mono: x = to_mono(x)
     x = resample(x, rate, sample_rate)
@@ -191,12 +195,14 @@ def track_mixture(track, sample_rate: int = 16000, mono: bool = True, start: flo
     return track_sources(track, sample_rate, mono, start, duration, sources=("mixture",))[0]
 
 # %% ../../nbs/04_musdb.ipynb #5ccf3e83
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2  # 2: files fingerprinted by size, mtime and frame count
 
 class DecodedCache:
     "Decode each MUSDB track once to float32 `.npy` files (one per stem) at `sample_rate`/`mono`, then serve cuts from memory maps."
-    def __init__(self, cache_dir, sample_rate: int = 16000, mono: bool = True):
+    def __init__(self, cache_dir, sample_rate: int = 16000, mono: bool = True, pad_short: bool = False):
+        "`pad_short`: zero-pad a stem shorter than its mixture instead of refusing the track (see `track_sources`)."
         self.cache_dir, self.sample_rate, self.mono = Path(cache_dir).expanduser(), check_sample_rate(sample_rate), bool(mono)
+        self.pad_short = bool(pad_short)
         self.root = self.cache_dir / f"{self.sample_rate}hz-{'mono' if self.mono else 'stereo'}"
         self.n_decoded = 0  # tracks decoded by this instance (in this process)
         self._maps, self._valid = {}, set()
@@ -211,9 +217,12 @@ class DecodedCache:
         return self.root / track.subset / f"{track.name}.{'wav' if track.is_wav else 'stem'}"
 
     def _fingerprint(self, track) -> dict:
+        "What the entry was decoded from: every file's name, size, modification time and frame count (a file rewritten in place changes one of them)."
         files = [Path(track.path)] + ([Path(track.sources[n].path) for n in MUSDB_SOURCES] if track.is_wav else [])
+        frames = [sf.info(str(p)).frames for p in files] if track.is_wav else [int(track.samples)]  # a .stem.mp4: the stream's, from musdb
         return {"version": _CACHE_VERSION, "track": track.name, "subset": track.subset, "rate": int(track.rate), "samples": int(track.samples),
-                "files": [[p.name, p.stat().st_size] for p in files], "sample_rate": self.sample_rate, "mono": self.mono}
+                "files": [[p.name, p.stat().st_size, p.stat().st_mtime_ns] for p in files], "frames": frames,
+                "sample_rate": self.sample_rate, "mono": self.mono}
 
     def is_cached(self, track) -> bool:
         "Whether `track` has a complete, up-to-date entry."
@@ -226,7 +235,7 @@ class DecodedCache:
         d = self.track_dir(track)
         if d in self._valid: return d
         if not self.is_cached(track):
-            x = track_sources(track, self.sample_rate, self.mono, sources=MUSDB_STEMS).numpy()  # one decode for all 5 stems
+            x = track_sources(track, self.sample_rate, self.mono, sources=MUSDB_STEMS, pad_short=self.pad_short).numpy()  # one decode for all 5 stems
             (d / "meta.json").unlink(missing_ok=True)
             for name, a in zip(MUSDB_STEMS, x):
                 with atomic_write(d / f"{name}.npy") as tmp: np.save(tmp, a)
@@ -248,7 +257,12 @@ class DecodedCache:
     def load(self, track, stem: str) -> np.ndarray:
         "The whole decoded `stem` of `track` as a read-only memory map, `(time,)` or `(channels, time)`."
         path = self._ensure(track) / f"{_check_names(stem)[0]}.npy"
-        if path not in self._maps: self._maps[path] = np.load(path, mmap_mode="r")
+        if path not in self._maps:
+            try: self._maps[path] = np.load(path, mmap_mode="r")
+            except (ValueError, OSError, EOFError) as e:  # truncated or overwritten behind our back: decode the track again
+                warnings.warn(f"decoded cache file {path} is unreadable ({e}); decoding {track.name!r} again")
+                (path.parent / "meta.json").unlink(missing_ok=True); self._valid.discard(path.parent)
+                self._maps[path] = np.load(self._ensure(track) / path.name, mmap_mode="r")
         return self._maps[path]
 
     def length(self, track) -> int:

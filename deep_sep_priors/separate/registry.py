@@ -18,8 +18,8 @@ from ..core import build_config
 from ..priors import PriorSet
 
 # %% auto #0
-__all__ = ['METHODS', 'ALIASES', 'BUILTIN_METHOD_MODULES', 'Method', 'register_method', 'available_methods', 'get_method',
-           'methods_help']
+__all__ = ['SILENCE_RMS', 'METHODS', 'ALIASES', 'BUILTIN_METHOD_MODULES', 'Method', 'register_method', 'available_methods',
+           'get_method', 'methods_help']
 
 # %% ../../nbs/20_separators.ipynb #63c19021
 @dataclass(frozen=True)
@@ -51,18 +51,25 @@ class Method:
         if self.setup is not None: self.setup(PriorSet.of(priors, f"method {self.name!r}"), self.make_config(config) if self.config_class else None)
 
     def run(self, mix: Tensor, priors, config=None, generator: torch.Generator | None = None, truth: Tensor | None = None) -> Tensor:
-        "Estimates `(batch, n_sources, time)` of `mix` `(batch, time)`, checked for shape and finiteness; `truth` `(batch, n_sources, time)` for `needs_truth` methods."
+        """Estimates `(batch, n_sources, time)` of `mix` `(batch, time)`, checked for shape and finiteness; `truth` `(batch, n_sources, time)` for `needs_truth` methods.
+        Each mix is scaled to the priors' level (`PriorSet.mix_rms`) and its estimates back; a silent mix (RMS <= `SILENCE_RMS`) gives silent estimates."""
         priors = PriorSet.of(priors, f"method {self.name!r}")
         mix = check_audio(mix, name=f"method {self.name!r}: mix", ndim=2)
         config = self.make_config(config) if self.config_class is not None else None
-        if self.needs_truth:
-            if truth is None: raise ValueError(f"method {self.name!r} reads the true sources: it is an evaluation row, not a separator")
-            est = self.fn(mix, priors, config, generator, truth)
-        else: est = self.fn(mix, priors, config, generator)
-        expected = (mix.shape[0], len(priors), mix.shape[-1])
-        if tuple(est.shape) != expected: raise ValueError(f"method {self.name!r} returned shape {tuple(est.shape)} for mixes {tuple(mix.shape)}; expected {expected}")
-        return check_audio(est.detach(), name=f"method {self.name!r}: estimates")
+        if self.needs_truth and truth is None: raise ValueError(f"method {self.name!r} reads the true sources: it is an evaluation row, not a separator")
+        rms = mix.pow(2).mean(-1).sqrt()
+        loud = (rms > SILENCE_RMS).nonzero()[:, 0]
+        gain = (priors.mix_rms / rms[loud])[:, None]  # (loud, 1)
+        est = mix.new_zeros(mix.shape[0], len(priors), mix.shape[-1])
+        if len(loud):
+            args = (mix[loud] * gain, priors, config, generator) + ((truth[loud] * gain[:, None],) if self.needs_truth else ())
+            out = self.fn(*args)
+            expected = (len(loud), len(priors), mix.shape[-1])
+            if tuple(out.shape) != expected: raise ValueError(f"method {self.name!r} returned shape {tuple(out.shape)} for mixes {tuple(mix[loud].shape)}; expected {expected}")
+            est[loud] = check_audio(out.detach(), name=f"method {self.name!r}: estimates").to(est.dtype) / gain[:, None]
+        return est
 
+SILENCE_RMS = 1e-7  # a mix at or below this RMS (-140 dB full scale, below float32 audio's noise) is silence: every estimate is zero
 METHODS: dict[str, Method] = {}
 ALIASES: dict[str, str] = {}  # old name -> current name
 BUILTIN_METHOD_MODULES = ("deep_sep_priors.separate.langevin", "deep_sep_priors.separate.nmf", "deep_sep_priors.separate.oracle",
