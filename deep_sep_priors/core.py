@@ -103,9 +103,9 @@ def resolve_device(name: str | torch.device | None = None) -> torch.device:
         if torch.cuda.is_available() and "LOCAL_RANK" in os.environ: return torch.device("cuda", int(os.environ["LOCAL_RANK"]))
         return default_device()
     try: device = torch.device(name)
-    except (RuntimeError, TypeError) as e: raise ValueError(f"device {name!r}: not a device name (e.g. cpu, cuda, cuda:1, mps)") from None
+    except (RuntimeError, TypeError): raise ValueError(f"device {name!r}: not a device name (e.g. cpu, cuda, cuda:1, mps)") from None
     if device.type == "cuda":
-        if not torch.cuda.is_available(): raise ValueError(f"device {name!r}: no CUDA GPU is available here (use --device cpu)")
+        if not torch.cuda.is_available(): raise ValueError(f"device {name!r}: no CUDA GPU is available here")
         if device.index is not None and device.index >= torch.cuda.device_count():
             raise ValueError(f"device {name!r}: only {torch.cuda.device_count()} CUDA GPU(s) here")
     elif device.type == "mps" and not torch.backends.mps.is_available(): raise ValueError(f"device {name!r}: MPS is not available here")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
 from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
@@ -17,7 +18,7 @@ from matplotlib.figure import Figure
 from torch import Tensor
 
 from .audio import plot_spectrogram
-from .core import console_errors, limit_threads, parse_overrides
+from .core import atomic_write, check_output_folder, console_errors, limit_threads, parse_overrides
 from .data.toy import ToyConfig, toy_test_set
 from .metrics import results_frame, results_table, si_sdr, si_sdr_improvement
 from .priors import PriorSet
@@ -54,12 +55,11 @@ def run_rows(mix: Tensor, sources: Tensor, priors, rows: Mapping[str, tuple[str,
     """`({row: (batch, n_sources, time)}, {row: seconds per mix})` of each row of `rows`: a registered method and its options (prepared
     untimed — dictionaries learned, networks loaded — then run with a generator seeded by `seed`), or a function returning estimates."""
     priors = PriorSet.of(priors, "run_rows")
-    runs = {}
-    for row, spec in rows.items():  # every method configured and prepared before any runs: a bad option or file fails at once
+    configured = {row: spec if callable(spec) else (get_method(spec[0]), get_method(spec[0]).make_config(spec[1])) for row, spec in rows.items()}
+    runs = {}  # every method configured (above: a bad option fails at once), then prepared, before any runs
+    for row, spec in configured.items():
         if callable(spec): runs[row] = spec; continue
-        method, options = spec
-        m = get_method(method)
-        cfg = m.make_config(options)
+        m, cfg = spec
         m.prepare(priors, cfg)
         runs[row] = lambda m=m, cfg=cfg: m.run(mix, priors, cfg, torch.Generator().manual_seed(seed), truth=sources if m.needs_truth else None)
     estimates, seconds = {}, {}
@@ -137,6 +137,9 @@ def main(argv=None) -> None:
     p.add_argument("--threads", type=int, default=None, help="torch and BLAS threads (default: the libraries' choice)")
     p.add_argument("--out", default=None, help="also write the table to this CSV file")
     with console_errors(p, argv) as args:
+        if args.out:  # before any work, creating nothing
+            if Path(args.out).is_dir(): raise IsADirectoryError(f"--out {args.out}: a folder, expected a CSV file name")
+            check_output_folder(Path(args.out).parent, overwrite=True)
         options = parse_overrides(args.set)
         bad = sorted(k for k, v in options.items() if not isinstance(v, dict))
         if bad: raise ValueError(f"--set {bad[0]}=...: name the method, e.g. --set diffusion.{bad[0]}=...")
@@ -148,4 +151,5 @@ def main(argv=None) -> None:
         ev = evaluate_toy(args.priors, args.n, args.length, args.seed, args.methods, options, variants, args.references, threads=args.threads, progress=True)
         print(f"toy mixes: {args.n} x {args.length} samples (seed {args.seed}); torch threads {args.threads or torch.get_num_threads()}; {time.perf_counter() - t:.0f} s")
         with pd.option_context("display.width", 250, "display.max_columns", 30): print(ev.table.round(2))
-        if args.out: ev.table.round(3).to_csv(args.out)
+        if args.out:
+            with atomic_write(args.out) as tmp: ev.table.round(3).to_csv(tmp)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..audio import check_audio
@@ -147,11 +148,14 @@ def train_posterior(priors, batches: Callable[[int], Tensor | tuple[Tensor, Tens
                device=device, resume=resume, progress=progress, desc=f"posterior ({config.objective})", until=until)
 
 def elbo_separate(mix, posterior: PosteriorNet, sigma: float | None = None) -> Tensor:
-    "Separate `mix` `(batch, time)` or `(time,)` in one forward pass: the posterior means `(batch, n_sources, time)` at level `sigma` (default: `sigma_end`)."
+    """Separate `mix` `(batch, time)` or `(time,)` of any length in one forward pass: the posterior means `(batch, n_sources, time)` at level `sigma`
+    (default: `sigma_end`). The network takes multiples of its total stride: the mix is zero-padded to one and the estimates cut back."""
     mix = check_audio(mix, name="elbo_separate: mix", ndim=(1, 2))
-    single = mix.ndim == 1
-    with torch.no_grad():
-        mean, _ = posterior.eval()((mix[None] if single else mix).to(posterior.device), posterior.config.sigma_end if sigma is None else sigma)
+    single, length = mix.ndim == 1, mix.shape[-1]
+    x = (mix[None] if single else mix).to(posterior.device)
+    x = F.pad(x, (0, -length % posterior.length_multiple))
+    with torch.no_grad(): mean, _ = posterior.eval()(x, posterior.config.sigma_end if sigma is None else sigma)
+    mean = mean[..., :length]
     return mean[0] if single else mean
 
 # %% ../../nbs/25_elbo_separation.ipynb #241be214

@@ -13,7 +13,7 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-from ..audio import check_audio
+from ..audio import check_audio, rms_normalize
 from ..core import build_config
 from ..priors import PriorSet
 
@@ -57,12 +57,11 @@ class Method:
         mix = check_audio(mix, name=f"method {self.name!r}: mix", ndim=2)
         config = self.make_config(config) if self.config_class is not None else None
         if self.needs_truth and truth is None: raise ValueError(f"method {self.name!r} reads the true sources: it is an evaluation row, not a separator")
-        rms = mix.pow(2).mean(-1).sqrt()
-        loud = (rms > SILENCE_RMS).nonzero()[:, 0]
-        gain = (priors.mix_rms / rms[loud])[:, None]  # (loud, 1)
+        loud = (mix.pow(2).mean(-1).sqrt() > SILENCE_RMS).nonzero()[:, 0]
         est = mix.new_zeros(mix.shape[0], len(priors), mix.shape[-1])
         if len(loud):
-            args = (mix[loud] * gain, priors, config, generator) + ((truth[loud] * gain[:, None],) if self.needs_truth else ())
+            scaled, gain = rms_normalize(mix[loud], priors.mix_rms, return_gain=True)  # gain: (loud, 1)
+            args = (scaled, priors, config, generator) + ((truth[loud] * gain[:, None],) if self.needs_truth else ())
             out = self.fn(*args)
             expected = (len(loud), len(priors), mix.shape[-1])
             if tuple(out.shape) != expected: raise ValueError(f"method {self.name!r} returned shape {tuple(out.shape)} for mixes {tuple(mix[loud].shape)}; expected {expected}")
