@@ -34,7 +34,7 @@ from .sampling import Trajectory, sigma_schedule
 from .separate.api import as_priors, read_mix, separate
 from .separate.elbo import ElboOptions, load_posterior_for
 from .separate.langevin import LangevinConfig, langevin_separate
-from .separate.registry import get_method
+from .separate.registry import get_method, level_gain
 
 # %% auto #0
 __all__ = ['EXPLORER_LANGEVIN', 'audio_html', 'audio_from_html', 'plot_signals', 'Separation', 'SeparationExplorer',
@@ -194,10 +194,11 @@ class SeparationExplorer(_Explorer):
 
     def _separate(self, method: str, i: int) -> Separation:
         mix, rate, c = self.mixes[i], self.rates[i], self.langevin
-        if method == "diffusion" and self.recordable(i) and c.particles == 1:
+        gain = level_gain(mix[None], self.priors)[0]  # the level rule of Method.run, which this recorded run bypasses
+        if method == "diffusion" and self.recordable(i) and c.particles == 1 and gain > 0:
             trajectory = Trajectory()  # (levels, batch 1, particle 1, n_sources, time)
-            est = langevin_separate(mix, self.priors, c, generator=torch.Generator().manual_seed(self.seed), callback=trajectory)
-            return Separation(est.cpu(), trajectory.stack()[:, 0, 0].cpu(), sigma_schedule(c.sigma_max, c.sigma_min, c.n_levels, c.rho))
+            est = langevin_separate(mix * gain, self.priors, c, generator=torch.Generator().manual_seed(self.seed), callback=trajectory) / gain
+            return Separation(est.cpu(), (trajectory.stack()[:, 0, 0] / gain).cpu(), sigma_schedule(c.sigma_max, c.sigma_min, c.n_levels, c.rho))
         if method in ("diffusion", "elbo"):
             options = {"config": c} if method == "diffusion" else {"posterior": self.posterior}
             est = separate(mix, self.priors, method, sample_rate=rate, seed=self.seed, progress=False, **options)

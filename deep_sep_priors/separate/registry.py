@@ -18,8 +18,8 @@ from ..core import build_config
 from ..priors import PriorSet
 
 # %% auto #0
-__all__ = ['SILENCE_RMS', 'METHODS', 'ALIASES', 'BUILTIN_METHOD_MODULES', 'Method', 'register_method', 'available_methods',
-           'get_method', 'methods_help']
+__all__ = ['SILENCE_RMS', 'METHODS', 'ALIASES', 'BUILTIN_METHOD_MODULES', 'Method', 'level_gain', 'register_method',
+           'available_methods', 'get_method', 'methods_help']
 
 # %% ../../nbs/20_separators.ipynb #63c19021
 @dataclass(frozen=True)
@@ -57,11 +57,12 @@ class Method:
         mix = check_audio(mix, name=f"method {self.name!r}: mix", ndim=2)
         config = self.make_config(config) if self.config_class is not None else None
         if self.needs_truth and truth is None: raise ValueError(f"method {self.name!r} reads the true sources: it is an evaluation row, not a separator")
-        loud = (mix.pow(2).mean(-1).sqrt() > SILENCE_RMS).nonzero()[:, 0]
+        gain = level_gain(mix, priors)
+        loud = gain[:, 0].nonzero()[:, 0]
         est = mix.new_zeros(mix.shape[0], len(priors), mix.shape[-1])
         if len(loud):
-            scaled, gain = rms_normalize(mix[loud], priors.mix_rms, return_gain=True)  # gain: (loud, 1)
-            args = (scaled, priors, config, generator) + ((truth[loud] * gain[:, None],) if self.needs_truth else ())
+            gain = gain[loud]  # (loud, 1)
+            args = (mix[loud] * gain, priors, config, generator) + ((truth[loud] * gain[:, None],) if self.needs_truth else ())
             out = self.fn(*args)
             expected = (len(loud), len(priors), mix.shape[-1])
             if tuple(out.shape) != expected: raise ValueError(f"method {self.name!r} returned shape {tuple(out.shape)} for mixes {tuple(mix[loud].shape)}; expected {expected}")
@@ -69,6 +70,11 @@ class Method:
         return est
 
 SILENCE_RMS = 1e-7  # a mix at or below this RMS (-140 dB full scale, below float32 audio's noise) is silence: every estimate is zero
+
+def level_gain(mix: Tensor, priors: PriorSet) -> Tensor:
+    "The rule every method runs under: per row of `mix` `(batch, time)`, the gain `(batch, 1)` to the priors' level (`PriorSet.mix_rms`); 0 for silence."
+    rms = mix.pow(2).mean(-1, keepdim=True).sqrt()
+    return torch.where(rms > SILENCE_RMS, rms_normalize(mix, priors.mix_rms, return_gain=True)[1], torch.zeros_like(rms))
 METHODS: dict[str, Method] = {}
 ALIASES: dict[str, str] = {}  # old name -> current name
 BUILTIN_METHOD_MODULES = ("deep_sep_priors.separate.langevin", "deep_sep_priors.separate.nmf", "deep_sep_priors.separate.oracle",
