@@ -265,7 +265,9 @@ def fit(model: nn.Module, loss_fn: Callable, batches: Callable[[int], Any], opti
                     raise FloatingPointError(f"{desc}: the weights turned non-finite in the update of step {step}; lower optim.lr "
                                              f"({'the last checkpoint, ' + str(out / 'last.pt') + ', stays as it was' if out is not None else 'no checkpoint is written'})")
             else: opt.zero_grad(set_to_none=True)
-        sched.step()
+        with warnings.catch_warnings():  # a skipped first step steps the schedule without the optimiser: intended, not the ordering slip torch warns of
+            warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step()` before `optimizer.step()`")
+            sched.step()
         if ok:
             bad = 0
             if ema is not None:
