@@ -55,8 +55,11 @@ def run_rows(mix: Tensor, sources: Tensor, priors, rows: Mapping[str, tuple[str,
     """`({row: (batch, n_sources, time)}, {row: seconds per mix})` of each row of `rows`: a registered method and its options (prepared
     untimed — dictionaries learned, networks loaded — then run with a generator seeded by `seed`), or a function returning estimates."""
     priors = PriorSet.of(priors, "run_rows")
-    configured = {row: spec if callable(spec) else (get_method(spec[0]), get_method(spec[0]).make_config(spec[1])) for row, spec in rows.items()}
-    runs = {}  # every method configured (above: a bad option fails at once), then prepared, before any runs
+    configured = {}  # every method configured first (a bad option fails at once), then prepared, before any runs
+    for row, spec in rows.items():
+        if callable(spec): configured[row] = spec
+        else: m = get_method(spec[0]); configured[row] = (m, m.make_config(spec[1]))
+    runs = {}
     for row, spec in configured.items():
         if callable(spec): runs[row] = spec; continue
         m, cfg = spec

@@ -175,8 +175,8 @@ def _finite(batch) -> bool:
     return True
 
 def _params_finite(*models) -> bool:
-    params = [p.detach().reshape(-1) for m in models if m is not None for p in m.parameters()]
-    return bool(torch.isfinite(torch.cat(params)).all()) if params else True  # one reduction, one device sync
+    flags = [torch.isfinite(p.detach()).all() for m in models if m is not None for p in m.parameters()]
+    return bool(torch.stack(flags).all()) if flags else True  # one device sync per check, no copy of the weights (it runs every step)
 
 # %% ../nbs/07_training.ipynb #ae374cc9
 def fit(model: nn.Module, loss_fn: Callable, batches: Callable[[int], Any], optim: OptimConfig, run: RunConfig, out=None, *,

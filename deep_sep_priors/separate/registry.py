@@ -13,7 +13,7 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-from ..audio import check_audio, rms_normalize
+from ..audio import check_audio
 from ..core import build_config
 from ..priors import PriorSet
 
@@ -73,8 +73,9 @@ SILENCE_RMS = 1e-7  # a mix at or below this RMS (-140 dB full scale, below floa
 
 def level_gain(mix: Tensor, priors: PriorSet) -> Tensor:
     "The rule every method runs under: per row of `mix` `(batch, time)`, the gain `(batch, 1)` to the priors' level (`PriorSet.mix_rms`); 0 for silence."
-    rms = mix.pow(2).mean(-1, keepdim=True).sqrt()
-    return torch.where(rms > SILENCE_RMS, rms_normalize(mix, priors.mix_rms, return_gain=True)[1], torch.zeros_like(rms))
+    rms = mix.pow(2).mean(-1, keepdim=True).sqrt()  # once; the scaled mix itself is the caller's
+    return torch.where(rms > SILENCE_RMS, priors.mix_rms / rms.clamp_min(SILENCE_RMS), torch.zeros_like(rms))
+
 METHODS: dict[str, Method] = {}
 ALIASES: dict[str, str] = {}  # old name -> current name
 BUILTIN_METHOD_MODULES = ("deep_sep_priors.separate.langevin", "deep_sep_priors.separate.nmf", "deep_sep_priors.separate.oracle",
