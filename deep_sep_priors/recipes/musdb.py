@@ -469,7 +469,7 @@ def results_summary(frame: pd.DataFrame, sources, seconds: dict[str, float] | No
     sources, rows = list(sources), list(dict.fromkeys(frame.method))
     sdr = frame[frame.metric == "SDR"].pivot_table(index="method", columns="source", values="value", aggfunc="median").reindex(index=rows, columns=sources)
     sdr["mean"] = sdr[sources].mean(axis=1)
-    si = results_table(frame, "SI-SDR").reindex(index=rows)[sources + ["mean", "median"]]
+    si = results_table(frame, "SI-SDR", example="item").reindex(index=rows)[sources + ["mean", "median"]]
     table = pd.concat({"SDR (median)": sdr, "SI-SDR": si}, axis=1).round(2)
     if seconds is not None: table[("time", "s per item")] = pd.Series(seconds).reindex(table.index).round(2)
     return table
