@@ -15,7 +15,7 @@ from .priors import Prior
 
 # %% auto #0
 __all__ = ['SAMPLERS', 'sigma_schedule', 'Trajectory', 'langevin_steps', 'annealed_langevin', 'reverse_diffusion', 'bound_levels',
-           'check_noise_level', 'log_likelihood']
+           'check_noise_level', 'bound_integrand', 'trapezoid_log', 'log_likelihood']
 
 # %% ../nbs/13_sampling.ipynb #26e5d0a2
 def sigma_schedule(sigma_max: float, sigma_min: float, n_levels: int, rho: float | None = None) -> Tensor:
@@ -103,6 +103,22 @@ def check_noise_level(sigma, name: str = "sigma") -> float:
         raise ValueError(f"{name}: expected a finite noise level > 0, got {sigma!r}")
     return float(sigma)
 
+def bound_integrand(prior: Prior, x: Tensor, levels, noise: Tensor) -> Tensor:
+    """The diffusion bound's integrand `(n_levels, batch)` float64 for segments `x` `(batch, time)`: at each level s, with the draw
+    `noise[i]` (`x`'s shape), s^2|psi|^2 + 2 s eps.psi = (|D - x|^2 - s^2|eps|^2) / s^2, the squared error the denoiser removes
+    relative to doing nothing (negative where it helps). `log_likelihood` integrates it over log s; rankers compare it between signals."""
+    f = x.new_zeros(len(levels), x.shape[0], dtype=torch.float64)
+    for i, s in enumerate([float(v) for v in levels]):
+        eps = noise[i]
+        psi = prior.score(x + s * eps, s)
+        f[i] = (s * s * psi.pow(2).sum(-1) + 2 * s * (eps * psi).sum(-1)).double()
+    return f
+
+def trapezoid_log(f: Tensor, levels) -> Tensor:
+    "The integral over log s of `f` `(n_levels, ...)` sampled at `levels`, by the trapezoid rule."
+    h = torch.as_tensor(levels, dtype=torch.float64).log().diff().to(f.device).reshape(-1, *[1] * (f.ndim - 1))
+    return (0.5 * h * (f[1:] + f[:-1])).sum(0)
+
 @torch.no_grad()
 def log_likelihood(prior: Prior, x: Tensor, sigma: float, noise: float | None = None, method: str = "auto", n_levels: int = 32,
                    sigma_max: float | None = None, seed: int = 0) -> Tensor:
@@ -124,12 +140,6 @@ def log_likelihood(prior: Prior, x: Tensor, sigma: float, noise: float | None = 
         raise ValueError("log_likelihood: the bound averages over the noise at level sigma itself; pass noise=None (or noise=sigma)")
     top = check_noise_level(float(sigma_max or prior.info.sigma_max), "sigma_max")
     levels = bound_levels(sigma, top, n_levels)
-    f = x.new_zeros(n_levels, batch, dtype=torch.float64)
-    for i, s in enumerate(levels.tolist()):
-        eps = draw()
-        psi = prior.score(x + s * eps, s)
-        f[i] = (s * s * psi.pow(2).sum(-1) + 2 * s * (eps * psi).sum(-1)).double()
-    h = levels.log().diff().to(f.device)[:, None]
-    integral = (0.5 * h * (f[1:] + f[:-1])).sum(0)
+    integral = trapezoid_log(bound_integrand(prior, x, levels, torch.stack([draw() for _ in range(n_levels)])), levels)
     nll = x.double().pow(2).sum(-1) / (2 * top**2) + 0.5 * T * math.log(2 * math.pi * math.e * top**2) + integral
     return -nll / T

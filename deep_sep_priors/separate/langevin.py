@@ -39,6 +39,7 @@ class LangevinConfig:
     mask: MaskSearchConfig = field(default_factory=MaskSearchConfig)  # init="masks": the start's search (`21_mask_search`); --set mask.steps=50
     final_denoise: bool = True
     project: bool = False  # finally add (m - mean) to every source so that they average to the mix exactly
+    bf16: bool = False  # the priors' evaluations under bfloat16 autocast (CUDA, or a CPU with AVX512-BF16); rankings stay in float32
 
 MASK_OPTIONS_RENAMED = {f"mask_{f.name}": f"mask.{f.name}" for f in fields(MaskSearchConfig)}  # the flat names before the mask section
 
@@ -73,21 +74,23 @@ def langevin_separate(mix, priors, config: LangevinConfig = LangevinConfig(), ge
     z = torch.randn(b, c.particles, k, t, generator=generator, device=generator.device if generator is not None else mix.device).to(mix.device)
     if c.init not in ("noise", "mix", "masks"): raise ValueError(f"LangevinConfig.init: 'noise', 'mix' or 'masks', got {c.init!r}")
     if c.sampler not in SAMPLERS: raise ValueError(f"LangevinConfig.sampler: one of {list(SAMPLERS)}, got {c.sampler!r}")
+    autocast = torch.autocast(mix.device.type, dtype=torch.bfloat16, enabled=c.bf16)
     if warm_start is not None:
         warm_start = check_audio(warm_start, name="langevin_separate: warm_start", ndim=(2, 3))
         warm_start = (warm_start[None] if single else warm_start).to(mix.device)
         if warm_start.shape != (b, k, t): raise ValueError(f"langevin_separate: warm_start must be {(b, k, t)}, got {tuple(warm_start.shape)}")
         x0 = warm_start[:, None] + c.sigma_max * z
     elif c.init == "masks":
-        x0 = mask_search(mix, priors, c.mask, c.particles, generator, progress) + c.sigma_max * z
+        with autocast: x0 = mask_search(mix, priors, c.mask, c.particles, generator, progress) + c.sigma_max * z
     else:
         x0 = c.sigma_max * z + (mix[:, None, None] if c.init == "mix" else 0)
-    score = lambda x, sigma: joint_score(priors, x, mix, sigma, c.likelihood_scale)
+    score = lambda x, sigma: joint_score(priors, x, mix, sigma, c.likelihood_scale).float()
     sigmas = sigma_schedule(c.sigma_max, c.sigma_min, c.n_levels, c.rho)
     with torch.no_grad():
-        est = SAMPLERS[c.sampler](score, x0, sigmas, steps_per_level=c.steps_per_level, delta=c.delta, noise=c.noise, final_denoise=False,
-                                  generator=generator if same_device else None, callback=callback, progress=progress)
-        if c.final_denoise: est = est + c.sigma_min**2 * priors.score(est, c.sigma_min)  # Tweedie, each prior on its own source
+        with autocast:
+            est = SAMPLERS[c.sampler](score, x0, sigmas, steps_per_level=c.steps_per_level, delta=c.delta, noise=c.noise, final_denoise=False,
+                                      generator=generator if same_device else None, callback=callback, progress=progress)
+            if c.final_denoise: est = est + c.sigma_min**2 * priors.score(est, c.sigma_min).float()  # Tweedie, each prior on its own source
         if c.project: est = est + (mix[:, None, None] - est.mean(2, keepdim=True))
         best = rank_particles(priors, est, mix, c.rank_sigma, c.rank_levels).argmax(1) if c.particles > 1 else torch.zeros(b, dtype=torch.long, device=mix.device)
         est = est[torch.arange(b, device=mix.device), best]

@@ -5,6 +5,7 @@
 # %% ../../nbs/21_mask_search.ipynb #6559eba4
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -14,9 +15,10 @@ from tqdm.auto import tqdm
 
 from ..audio import check_audio, istft, stft
 from ..priors import PriorSet
+from ..sampling import bound_integrand, trapezoid_log
 
 # %% auto #0
-__all__ = ['MaskSearchConfig', 'masked_sources', 'mask_search']
+__all__ = ['MaskSearchConfig', 'masked_sources', 'assignment_candidates', 'assignment_cost', 'mask_search']
 
 # %% ../../nbs/21_mask_search.ipynb #216f9270
 @dataclass
@@ -28,21 +30,74 @@ class MaskSearchConfig:
     sigma_end: float = 0.01  # ... falling geometrically to this one
     lr: float = 0.1  # Adam's step on the logits
     init_scale: float = 1.0  # std of the random start logits of particles 1, 2, ...; particle 0 starts from uniform masks
+    assign_step: int | None = None  # at this step each particle forks into candidate assignments of its masks to the sources (None: no fork)
+    assignments: str = "swaps"  # the candidates: "swaps" (as found, and every swap of two sources' masks) or "all" (every permutation)
+    rank_step: int | None = None  # the step at which each particle keeps its best candidate and drops the others (None: the end)
+    rank_levels: tuple = (0.01, 0.02, 0.05, 0.1)  # noise levels of the priors' bound that picks each particle's best candidate
 
     def __post_init__(self):
         if self.n_fft < 4 or self.steps < 1: raise ValueError(f"MaskSearchConfig: need n_fft >= 4 and steps >= 1, got {self.n_fft}, {self.steps}")
         if not 0 < self.sigma_end <= self.sigma_start: raise ValueError(f"MaskSearchConfig: need 0 < sigma_end <= sigma_start, got {self.sigma_end}, {self.sigma_start}")
         if self.lr <= 0 or self.init_scale < 0: raise ValueError(f"MaskSearchConfig: need lr > 0 and init_scale >= 0, got {self.lr}, {self.init_scale}")
+        if self.assign_step is not None and not 0 <= self.assign_step < self.steps:
+            raise ValueError(f"MaskSearchConfig.assign_step: a step in [0, {self.steps}) or None, got {self.assign_step}")
+        if self.rank_step is not None and not (self.assign_step is not None and self.assign_step < self.rank_step < self.steps):
+            raise ValueError(f"MaskSearchConfig.rank_step: a step after assign_step and before {self.steps}, or None, got {self.rank_step}")
+        if self.assignments not in ("swaps", "all"): raise ValueError(f"MaskSearchConfig.assignments: 'swaps' or 'all', got {self.assignments!r}")
+        self.rank_levels = tuple(float(s) for s in self.rank_levels)
+        if len(self.rank_levels) < 2 or any(not 0 < s for s in self.rank_levels) or list(self.rank_levels) != sorted(set(self.rank_levels)):
+            raise ValueError(f"MaskSearchConfig.rank_levels: two or more increasing noise levels > 0, got {self.rank_levels}")
 
 def masked_sources(logits: Tensor, mix_spec: Tensor, n_fft: int, length: int) -> Tensor:
     "Sources `(..., n_sources, time)` from mask logits `(..., n_sources, freq, frames)` and the mix's STFT `(..., freq, frames)`; they average to the mix."
     return logits.shape[-3] * istft(torch.softmax(logits, -3) * mix_spec.unsqueeze(-3), n_fft, length=length)
 
+def assignment_candidates(n_sources: int, assignments: str = "swaps") -> Tensor:
+    """Candidate assignments `(n_candidates, n_sources)`: row c gives source j the masks of source `[c, j]`; row 0 is the identity.
+    "swaps": the identity and each swap of two sources (1 + n(n-1)/2); "all": every permutation (n!)."""
+    eye = list(range(n_sources))
+    if assignments == "all": rows = list(itertools.permutations(eye))
+    elif assignments == "swaps":
+        rows = [tuple(eye)] + [tuple(j if q == i else i if q == j else q for q in eye) for i, j in itertools.combinations(eye, 2)]
+    else: raise ValueError(f"assignment_candidates: 'swaps' or 'all', got {assignments!r}")
+    return torch.tensor(rows)
+
+@torch.no_grad()
+def assignment_cost(priors, x: Tensor, levels=(0.01, 0.02, 0.05, 0.1), seed: int = 0) -> Tensor:
+    """Cost (nats; lower is more probable) of candidate separations `x` `(batch, candidates, n_sources, time)`, `(batch, candidates)`:
+    each prior's diffusion bound of its own source integrated over `levels` only (`sampling.bound_integrand`), summed over sources.
+    Every candidate of a mix sees the same noise draws, so their difference is the priors' verdict, not Monte Carlo noise."""
+    priors = PriorSet.of(priors, "assignment_cost")
+    b, c, k, t = x.shape
+    if torch.is_autocast_enabled(x.device.type):  # a ranking compares close numbers: float32 even inside a bf16 separation
+        with torch.autocast(x.device.type, enabled=False): return assignment_cost(priors, x, levels, seed)
+    g = torch.Generator().manual_seed(seed)
+    noise = torch.randn(len(levels), b, 1, k, t, generator=g).to(x).expand(-1, -1, c, -1, -1)  # one draw per mix and level, shared
+    cost = x.new_zeros(b, c, dtype=torch.float64)
+    for i, prior in enumerate(priors.values()):
+        f = bound_integrand(prior, x[:, :, i].reshape(b * c, t), levels, noise[:, :, :, i].reshape(len(levels), b * c, t))
+        cost += trapezoid_log(f, levels).reshape(b, c)
+    return cost
+
+def _reindex(logits: Tensor, opt: torch.optim.Adam, index, lr: float) -> tuple[Tensor, torch.optim.Adam]:
+    "New logits `index(logits)` and an Adam whose moments are indexed alike, so that the search goes on as if uninterrupted."
+    new = index(logits.detach()).requires_grad_(True)
+    state = opt.state[logits]
+    opt = torch.optim.Adam([new], lr=lr)
+    opt.state[new] = {k: index(v) if torch.is_tensor(v) and v.shape == logits.shape else v.clone() for k, v in state.items()}
+    return new, opt
+
+def _best(cost: Tensor, particles: int) -> Tensor:
+    "Index `(b, particles)` into the flattened candidates `(b, particles * n)` of each particle's cheapest candidate, from `cost` `(b, particles * n)`."
+    n = cost.shape[1] // particles
+    return cost.reshape(-1, particles, n).argmin(-1) + n * torch.arange(particles, device=cost.device)
+
 def mask_search(mix, priors, config: MaskSearchConfig = MaskSearchConfig(), particles: int = 1,
                 generator: torch.Generator | None = None, progress: bool = False) -> Tensor:
     """Separate `mix` `(batch, time)` into `(batch, particles, n_sources, time)` estimates that average to the mix exactly:
     masks of the mix's STFT whose logits climb the priors' summed log-density while its level falls from `sigma_start` to `sigma_end`.
-    A mix of at most `n_fft // 2` samples gets the largest power-of-two STFT that fits it."""
+    With `assign_step`, each particle forks there into candidate assignments of its masks, all continue, and at `rank_step` (or the end)
+    the priors' bound at `rank_levels` keeps each particle's best. A mix of at most `n_fft // 2` samples gets the largest power-of-two STFT that fits it."""
     priors = PriorSet.of(priors, "mask_search")
     mix = check_audio(mix, name="mask_search: mix", ndim=2).to(priors.device)
     if particles < 1: raise ValueError(f"mask_search: particles must be >= 1, got {particles}")
@@ -55,12 +110,23 @@ def mask_search(mix, priors, config: MaskSearchConfig = MaskSearchConfig(), part
     logits[:, 0] = 0  # the neutral start: every source is the mix
     logits.requires_grad_(True)
     opt = torch.optim.Adam([logits], lr=c.lr)
+    candidates = assignment_candidates(k, c.assignments) if c.assign_step is not None and k > 1 else None
     with torch.enable_grad():
         sigmas = torch.logspace(math.log10(c.sigma_start), math.log10(c.sigma_end), c.steps).tolist()
-        for sigma in tqdm(sigmas, desc="mask search", leave=False, dynamic_ncols=True) if progress else sigmas:
+        for i, sigma in enumerate(tqdm(sigmas, desc="mask search", leave=False, dynamic_ncols=True) if progress else sigmas):
+            if candidates is not None and i == c.assign_step:  # (b, p, k, F, T) -> (b, p * n_candidates, k, F, T)
+                logits, opt = _reindex(logits, opt, lambda v: v[:, :, candidates.to(v.device)].flatten(1, 2), c.lr)
+            if candidates is not None and i == c.rank_step:
+                with torch.no_grad(): best = _best(assignment_cost(priors, masked_sources(logits, spec, n_fft, t), c.rank_levels), particles)
+                logits, opt = _reindex(logits, opt, lambda v: v[torch.arange(b, device=v.device)[:, None], best], c.lr)
+                candidates = None
             x = masked_sources(logits, spec, n_fft, t)
             with torch.no_grad(): score = priors.score(x, sigma)
             opt.zero_grad(set_to_none=True)
             (-(score * x).sum() * sigma**2).backward()  # gradient w.r.t. x: -sigma^2 * score, a denoiser step
             opt.step()
-    with torch.no_grad(): return masked_sources(logits, spec, n_fft, t)
+    with torch.no_grad():
+        x = masked_sources(logits, spec, n_fft, t)
+        if candidates is None: return x
+        return x[torch.arange(b, device=x.device)[:, None], _best(assignment_cost(priors, x, c.rank_levels), particles)]
+
