@@ -21,30 +21,22 @@ from deep_sep_priors.metrics import bootstrap_interval, permutation_invariant_si
 from deep_sep_priors.priors import load_priors
 from deep_sep_priors.separate.registry import get_method
 
-
-def count_evaluations(priors) -> list:
-    "Wrap each prior's `score` to count the segments it evaluates; returns the one-element counter list."
-    counter = [0]
-    for p in priors.values():
-        def counted(x, sigma, score=p.score):
-            counter[0] += x.shape[0]
-            return score(x, sigma)
-        p.score = counted
-    return counter
+from bench_separation import counting  # the benchmark's evaluation counter (tools/ is this script's first import path)
 
 
 def measure(args) -> None:
     priors, method = load_priors(args.priors), get_method(args.method, separator=True)
     config = method.make_config(parse_overrides(args.set))
     mix, sources = toy_test_set(args.n, ToyConfig(sample_rate=priors.sample_rate, segment_length=args.length, sources=tuple(priors.names)), seed=args.seed)
-    counter, rows = count_evaluations(priors), []
+    rows = []
     torch.set_num_threads(args.threads)
     method.prepare(priors, config)
     for i in range(0, args.n, args.batch):
         m, s = mix[i:i + args.batch], sources[i:i + args.batch]
-        counter[0], t = 0, time.perf_counter()
-        est = method.run(m, priors, config, torch.Generator().manual_seed(i))
-        seconds, evals = (time.perf_counter() - t) / len(m), counter[0] / len(m) / len(priors)
+        with counting(priors) as counts:
+            t = time.perf_counter()
+            est = method.run(m, priors, config, torch.Generator().manual_seed(i))
+        seconds, evals = (time.perf_counter() - t) / len(m), sum(c[0] for c in counts.values()) / len(m) / len(priors)
         assigned, (pi, perm) = si_sdr(est, s), permutation_invariant_si_sdr(est, s)
         for j in range(len(m)):
             rows.append({"mix": i + j, "assigned": assigned[j].mean().item(), "pi": pi[j].mean().item(), "frac10": (assigned[j] >= 10).float().mean().item(),
