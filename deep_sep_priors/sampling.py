@@ -103,13 +103,14 @@ def check_noise_level(sigma, name: str = "sigma") -> float:
         raise ValueError(f"{name}: expected a finite noise level > 0, got {sigma!r}")
     return float(sigma)
 
-def bound_integrand(prior: Prior, x: Tensor, levels, noise: Tensor) -> Tensor:
+def bound_integrand(prior: Prior, x: Tensor, levels, noise: Callable[[int], Tensor]) -> Tensor:
     """The diffusion bound's integrand `(n_levels, batch)` float64 for segments `x` `(batch, time)`: at each level s, with the draw
-    `noise[i]` (`x`'s shape), s^2|psi|^2 + 2 s eps.psi = (|D - x|^2 - s^2|eps|^2) / s^2, the squared error the denoiser removes
-    relative to doing nothing (negative where it helps). `log_likelihood` integrates it over log s; rankers compare it between signals."""
+    `noise(i)` (`x`'s shape, made when needed: one level's draw in memory at a time), s^2|psi|^2 + 2 s eps.psi = (|D - x|^2 - s^2|eps|^2) / s^2,
+    the squared error the denoiser removes relative to doing nothing (negative where it helps). `log_likelihood` integrates it over log s;
+    rankers compare it between signals."""
     f = x.new_zeros(len(levels), x.shape[0], dtype=torch.float64)
     for i, s in enumerate([float(v) for v in levels]):
-        eps = noise[i]
+        eps = noise(i)
         psi = prior.score(x + s * eps, s)
         f[i] = (s * s * psi.pow(2).sum(-1) + 2 * s * (eps * psi).sum(-1)).double()
     return f
@@ -129,7 +130,7 @@ def log_likelihood(prior: Prior, x: Tensor, sigma: float, noise: float | None = 
     sigma = check_noise_level(sigma)
     if method == "auto": method = "exact" if prior.has_log_prob else "bound"
     if method not in ("exact", "bound"): raise ValueError(f"log_likelihood: method must be 'auto', 'exact' or 'bound', got {method!r}")
-    g, (batch, T) = torch.Generator().manual_seed(seed), x.shape
+    g, T = torch.Generator().manual_seed(seed), x.shape[-1]
     draw = lambda: torch.randn(x.shape, generator=g).to(x)  # drawn on the CPU: the same numbers on every device
     if method == "exact":
         if not prior.has_log_prob: raise ValueError(f"log_likelihood: {type(prior).__name__} has no log_prob; use method='bound'")
@@ -140,6 +141,6 @@ def log_likelihood(prior: Prior, x: Tensor, sigma: float, noise: float | None = 
         raise ValueError("log_likelihood: the bound averages over the noise at level sigma itself; pass noise=None (or noise=sigma)")
     top = check_noise_level(float(sigma_max or prior.info.sigma_max), "sigma_max")
     levels = bound_levels(sigma, top, n_levels)
-    integral = trapezoid_log(bound_integrand(prior, x, levels, torch.stack([draw() for _ in range(n_levels)])), levels)
+    integral = trapezoid_log(bound_integrand(prior, x, levels, lambda i: draw()), levels)  # the draws in level order, as before
     nll = x.double().pow(2).sum(-1) / (2 * top**2) + 0.5 * T * math.log(2 * math.pi * math.e * top**2) + integral
     return -nll / T

@@ -69,14 +69,13 @@ def assignment_cost(priors, x: Tensor, levels=(0.01, 0.02, 0.05, 0.1), seed: int
     Every candidate of a mix sees the same noise draws, so their difference is the priors' verdict, not Monte Carlo noise."""
     priors = PriorSet.of(priors, "assignment_cost")
     b, c, k, t = x.shape
-    if torch.is_autocast_enabled(x.device.type):  # a ranking compares close numbers: float32 even inside a bf16 separation
-        with torch.autocast(x.device.type, enabled=False): return assignment_cost(priors, x, levels, seed)
     g = torch.Generator().manual_seed(seed)
     noise = torch.randn(len(levels), b, 1, k, t, generator=g).to(x).expand(-1, -1, c, -1, -1)  # one draw per mix and level, shared
     cost = x.new_zeros(b, c, dtype=torch.float64)
-    for i, prior in enumerate(priors.values()):
-        f = bound_integrand(prior, x[:, :, i].reshape(b * c, t), levels, noise[:, :, :, i].reshape(len(levels), b * c, t))
-        cost += trapezoid_log(f, levels).reshape(b, c)
+    with torch.autocast(x.device.type, enabled=False):  # a ranking compares close numbers: float32 even inside a bf16 separation
+        for i, prior in enumerate(priors.values()):
+            f = bound_integrand(prior, x[:, :, i].reshape(b * c, t), levels, lambda level: noise[level, :, :, i].reshape(b * c, t))
+            cost += trapezoid_log(f, levels).reshape(b, c)
     return cost
 
 def _reindex(logits: Tensor, opt: torch.optim.Adam, index, lr: float) -> tuple[Tensor, torch.optim.Adam]:
