@@ -266,7 +266,38 @@ class PriorSet(nn.ModuleDict):
         flat = self._per_source(x, "log_prob")
         return torch.stack([p.log_prob(flat[:, i], sigma) for i, p in enumerate(self.values())], 1).reshape(x.shape[:-1])
 
-    def extra_repr(self) -> str: return f"sample_rate={self.sample_rate}"
+    @property
+    def classifier(self) -> nn.Module | None:
+        "The set's noise-conditional classifier (`with_classifier`), or None: what tells which prior a separated source belongs to."
+        return self.__dict__.get("_classifier")
+
+    def with_classifier(self, classifier: nn.Module | None) -> "PriorSet":
+        """This set with `classifier` attached (None: detached), in place: `classifier(x (batch, time), sigma)` gives class log-probabilities
+        `(batch, n_classes)`, `classifier.sources` names the classes and must hold every source of the set, at the set's sample rate.
+        It is trained like the priors, on isolated labelled examples only, and it moves with the set (`.to`)."""
+        if classifier is not None:
+            missing = [k for k in self.names if k not in getattr(classifier, "sources", ())]
+            if missing: raise ValueError(f"PriorSet.with_classifier: the classifier knows {list(getattr(classifier, 'sources', []))}, not {missing}")
+            if getattr(classifier, "sample_rate", self.sample_rate) != self.sample_rate:
+                raise ValueError(f"PriorSet.with_classifier: the classifier runs at {classifier.sample_rate} Hz, the priors at {self.sample_rate}")
+            classifier = classifier.to(self.device).eval()
+        self.__dict__["_classifier"] = classifier  # not a submodule: iterating the set gives the priors only
+        self.__dict__["_classifier_columns"] = None if classifier is None else [classifier.sources.index(k) for k in self.names]
+        return self
+
+    def classify(self, x: Tensor, sigma) -> Tensor:
+        "The classifier's log-probabilities `(..., n_sources)` that each waveform of `x` `(..., time)` is each source of the set (the set's order), in float32."
+        if self.classifier is None: raise ValueError("PriorSet.classify: this prior set has no classifier (see PriorSet.with_classifier)")
+        flat = check_audio(x, name="PriorSet.classify: x").reshape(-1, x.shape[-1]).float()
+        with torch.no_grad(), torch.autocast(x.device.type, enabled=False):  # a verdict between close classes: full precision
+            return self.classifier(flat, sigma)[:, self.__dict__["_classifier_columns"]].reshape(*x.shape[:-1], len(self))
+
+    def _apply(self, fn, *args, **kwargs):
+        out = super()._apply(fn, *args, **kwargs)
+        if self.classifier is not None: self.classifier._apply(fn, *args, **kwargs)
+        return out
+
+    def extra_repr(self) -> str: return f"sample_rate={self.sample_rate}" + (", with a classifier" if self.classifier is not None else "")
 
 def packaged_prior_dir(name: str) -> Path:
     "Folder of the prior set `name` shipped with the package."
@@ -274,7 +305,8 @@ def packaged_prior_dir(name: str) -> Path:
     return Path(str(files("deep_sep_priors"))) / "checkpoints" / name
 
 def load_priors(name_or_dir, map_location="cpu") -> PriorSet:
-    "The `PriorSet` of a folder of `*.pt` checkpoints, or of a shipped set by name (e.g. 'toy')."
+    """The `PriorSet` of a folder of `*.pt` checkpoints, or of a shipped set by name (e.g. 'toy'); with the classifier
+    that the folder's `classifier.txt` names (a checkpoint path relative to the folder), if it has one."""
     folder = Path(name_or_dir)
     if not folder.is_dir():
         shipped = packaged_prior_dir(str(name_or_dir))
@@ -293,4 +325,11 @@ def load_priors(name_or_dir, map_location="cpu") -> PriorSet:
         order = order_file.read_text().split()
         if sorted(order) != sorted(priors): raise ValueError(f"{order_file} lists {order} but the checkpoints model {sorted(priors)}")
         priors = {k: priors[k] for k in order}
-    return PriorSet(priors, str(folder))
+    out = PriorSet(priors, str(folder))
+    pointer = folder / "classifier.txt"
+    if pointer.exists():
+        from deep_sep_priors.diagnostics.discriminative import NoiseClassifier  # it builds on this module
+        path = folder / pointer.read_text().strip()
+        if not path.is_file(): raise FileNotFoundError(f"{pointer} names {path}, which does not exist")
+        out.with_classifier(NoiseClassifier.load(path, map_location))
+    return out

@@ -71,7 +71,9 @@ def test_method_on_device(name, toy):
 
 @pytest.mark.parametrize("options", [{"sampler": "diffusion", "particles": 2, "rank_levels": 4, "mask": {"steps": 3}}, {"sampler": "langevin", "init": "noise", "steps_per_level": 2},
                                      {"sampler": "diffusion", "init": "mix", "steps_per_level": 0},
-                                     {"bf16": True, "mask": {"steps": 4, "assign_step": 1}}], ids=["masks-2particles", "langevin-noise", "diffusion-mix", "bf16-assignment-fork"])
+                                     {"bf16": True, "mask": {"steps": 4, "assign_step": 1}},
+                                     {"bf16": True, "particles": 2, "classify_final": True, "mask": {"steps": 4, "classify_steps": [2, 4]}}],
+                         ids=["masks-2particles", "langevin-noise", "diffusion-mix", "bf16-assignment-fork", "bf16-classifier-assignment"])
 def test_diffusion_sampling_on_device(options, toy):
     "The stochastic samplers (noise from the device's generator, particles ranked by the diffusion bound) on the device."
     from deep_sep_priors.separate.registry import get_method

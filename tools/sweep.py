@@ -4,6 +4,7 @@ Defaults are chosen with it on validation mixes only (seed 555); the test set (s
 
     python3 tools/sweep.py runs/base.csv --n 32 --length 16000                       # the diffusion method's defaults
     python3 tools/sweep.py runs/fork.csv --n 32 --length 16000 --set mask.assign_step=30 mask.n_fft=2048
+    python3 tools/sweep.py runs/clf.csv --n 32 --set mask.n_fft=2048 "mask.classify_steps=[30,100]" classify_final=true
     python3 tools/sweep.py --compare runs/base.csv runs/fork.csv                    # paired means and 95% intervals
 """
 import argparse

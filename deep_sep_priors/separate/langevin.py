@@ -13,7 +13,7 @@ from torch import Tensor
 from ..audio import check_audio
 from ..priors import PriorSet
 from ..sampling import SAMPLERS, log_likelihood, sigma_schedule
-from .masks import MaskSearchConfig, mask_search
+from .masks import MaskSearchConfig, classifier_assignment, mask_search, take_sources
 from .registry import register_method
 
 # %% auto #0
@@ -39,6 +39,7 @@ class LangevinConfig:
     mask: MaskSearchConfig = field(default_factory=MaskSearchConfig)  # init="masks": the start's search (`21_mask_search`); --set mask.steps=50
     final_denoise: bool = True
     project: bool = False  # finally add (m - mean) to every source so that they average to the mix exactly
+    classify_final: bool = False  # the prior set's classifier, if it has one, hands the final estimates to the priors it finds most probable
     bf16: bool = False  # the priors' evaluations under bfloat16 autocast (CUDA, or a CPU with AVX512-BF16); rankings stay in float32
 
 MASK_OPTIONS_RENAMED = {f"mask_{f.name}": f"mask.{f.name}" for f in fields(MaskSearchConfig)}  # the flat names before the mask section
@@ -94,6 +95,7 @@ def langevin_separate(mix, priors, config: LangevinConfig = LangevinConfig(), ge
         if c.project: est = est + (mix[:, None, None] - est.mean(2, keepdim=True))
         best = rank_particles(priors, est, mix, c.rank_sigma, c.rank_levels).argmax(1) if c.particles > 1 else torch.zeros(b, dtype=torch.long, device=mix.device)
         est = est[torch.arange(b, device=mix.device), best]
+        if c.classify_final and priors.classifier is not None and k > 1: est = take_sources(est, classifier_assignment(priors, est, c.sigma_min))
     return est[0] if single else est
 
 @register_method("diffusion", LangevinConfig, label="Langevin / reverse diffusion", aliases=("langevin",), renamed=MASK_OPTIONS_RENAMED,

@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass
 
 import torch
+from scipy.optimize import linear_sum_assignment
 from torch import Tensor
 from tqdm.auto import tqdm
 
@@ -18,7 +19,8 @@ from ..priors import PriorSet
 from ..sampling import bound_integrand, trapezoid_log
 
 # %% auto #0
-__all__ = ['MaskSearchConfig', 'masked_sources', 'assignment_candidates', 'assignment_cost', 'mask_search']
+__all__ = ['MaskSearchConfig', 'masked_sources', 'assignment_candidates', 'assignment_cost', 'classifier_assignment',
+           'take_sources', 'mask_search']
 
 # %% ../../nbs/21_mask_search.ipynb #216f9270
 @dataclass
@@ -34,6 +36,7 @@ class MaskSearchConfig:
     assignments: str = "swaps"  # the candidates: "swaps" (as found, and every swap of two sources' masks) or "all" (every permutation)
     rank_step: int | None = None  # the step at which each particle keeps its best candidate and drops the others (None: the end)
     rank_levels: tuple = (0.01, 0.02, 0.05, 0.1)  # noise levels of the priors' bound that picks each particle's best candidate
+    classify_steps: tuple = ()  # steps at which the prior set's classifier, if it has one, hands every particle's masks to the priors it finds most probable (`steps`: after the last)
 
     def __post_init__(self):
         if self.n_fft < 4 or self.steps < 1: raise ValueError(f"MaskSearchConfig: need n_fft >= 4 and steps >= 1, got {self.n_fft}, {self.steps}")
@@ -47,6 +50,12 @@ class MaskSearchConfig:
         self.rank_levels = tuple(float(s) for s in self.rank_levels)
         if len(self.rank_levels) < 2 or any(not 0 < s for s in self.rank_levels) or list(self.rank_levels) != sorted(set(self.rank_levels)):
             raise ValueError(f"MaskSearchConfig.rank_levels: two or more increasing noise levels > 0, got {self.rank_levels}")
+        steps = (self.classify_steps,) if isinstance(self.classify_steps, int) else self.classify_steps
+        if isinstance(steps, str) or not all(isinstance(s, int) and not isinstance(s, bool) for s in steps):
+            raise ValueError(f"MaskSearchConfig.classify_steps: a list of steps such as [30, 100], got {self.classify_steps!r}")
+        self.classify_steps = tuple(steps)
+        if any(not 0 <= s <= self.steps for s in self.classify_steps):
+            raise ValueError(f"MaskSearchConfig.classify_steps: steps in [0, {self.steps}] ({self.steps}: after the last), got {self.classify_steps}")
 
 def masked_sources(logits: Tensor, mix_spec: Tensor, n_fft: int, length: int) -> Tensor:
     "Sources `(..., n_sources, time)` from mask logits `(..., n_sources, freq, frames)` and the mix's STFT `(..., freq, frames)`; they average to the mix."
@@ -78,6 +87,24 @@ def assignment_cost(priors, x: Tensor, levels=(0.01, 0.02, 0.05, 0.1), seed: int
             cost += trapezoid_log(f, levels).reshape(b, c)
     return cost
 
+def classifier_assignment(priors, x: Tensor, sigma: float) -> Tensor:
+    """The assignment `(..., n_sources)` of separated sources `x` `(..., n_sources, time)` to the priors that the set's classifier finds
+    jointly most probable (`PriorSet.classify`, then the best one-to-one match: `scipy.optimize.linear_sum_assignment`): slot i takes
+    source `[..., i]` (`take_sources` applies it)."""
+    priors = PriorSet.of(priors, "classifier_assignment")
+    log_p = priors.classify(x, sigma)  # (..., source j, prior i)
+    k = log_p.shape[-1]
+    perm = torch.empty(log_p[..., 0].numel() // k, k, dtype=torch.long)
+    for n, table in enumerate(log_p.reshape(-1, k, k).double().cpu().numpy()):
+        sources, slots = linear_sum_assignment(table, maximize=True)
+        perm[n, torch.from_numpy(slots)] = torch.from_numpy(sources)
+    return perm.reshape(log_p.shape[:-1]).to(x.device)
+
+def take_sources(v: Tensor, perm: Tensor) -> Tensor:
+    "`v` `(..., n_sources, *rest)` with its sources reordered by `perm` `(..., n_sources)`: slot i takes source `perm[..., i]`."
+    index = perm.reshape(*perm.shape, *[1] * (v.ndim - perm.ndim)).expand(*perm.shape, *v.shape[perm.ndim:])
+    return v.gather(perm.ndim - 1, index)
+
 def _reindex(logits: Tensor, opt: torch.optim.Adam, index, lr: float) -> tuple[Tensor, torch.optim.Adam]:
     "New logits `index(logits)` and an Adam whose moments are indexed alike, so that the search goes on as if uninterrupted."
     new = index(logits.detach()).requires_grad_(True)
@@ -96,7 +123,7 @@ def mask_search(mix, priors, config: MaskSearchConfig = MaskSearchConfig(), part
     """Separate `mix` `(batch, time)` into `(batch, particles, n_sources, time)` estimates that average to the mix exactly:
     masks of the mix's STFT whose logits climb the priors' summed log-density while its level falls from `sigma_start` to `sigma_end`.
     With `assign_step`, each particle forks there into candidate assignments of its masks, all continue, and at `rank_step` (or the end)
-    the priors' bound at `rank_levels` keeps each particle's best. A mix of at most `n_fft // 2` samples gets the largest power-of-two STFT that fits it."""
+    the priors' bound at `rank_levels` keeps each particle's best. At `classify_steps` the prior set's classifier (if any) reassigns the masks. A mix of at most `n_fft // 2` samples gets the largest power-of-two STFT that fits it."""
     priors = PriorSet.of(priors, "mask_search")
     mix = check_audio(mix, name="mask_search: mix", ndim=2).to(priors.device)
     if particles < 1: raise ValueError(f"mask_search: particles must be >= 1, got {particles}")
@@ -110,9 +137,13 @@ def mask_search(mix, priors, config: MaskSearchConfig = MaskSearchConfig(), part
     logits.requires_grad_(True)
     opt = torch.optim.Adam([logits], lr=c.lr)
     candidates = assignment_candidates(k, c.assignments) if c.assign_step is not None and k > 1 else None
+    classify = set(c.classify_steps) if priors.classifier is not None and k > 1 else set()
     with torch.enable_grad():
         sigmas = torch.logspace(math.log10(c.sigma_start), math.log10(c.sigma_end), c.steps).tolist()
         for i, sigma in enumerate(tqdm(sigmas, desc="mask search", leave=False, dynamic_ncols=True) if progress else sigmas):
+            if i in classify:
+                with torch.no_grad(): perm = classifier_assignment(priors, masked_sources(logits, spec, n_fft, t), sigma)
+                logits, opt = _reindex(logits, opt, lambda v: take_sources(v, perm), c.lr)
             if candidates is not None and i == c.assign_step:  # (b, p, k, F, T) -> (b, p * n_candidates, k, F, T)
                 logits, opt = _reindex(logits, opt, lambda v: v[:, :, candidates.to(v.device)].flatten(1, 2), c.lr)
             if candidates is not None and i == c.rank_step:
@@ -126,6 +157,7 @@ def mask_search(mix, priors, config: MaskSearchConfig = MaskSearchConfig(), part
             opt.step()
     with torch.no_grad():
         x = masked_sources(logits, spec, n_fft, t)
-        if candidates is None: return x
-        return x[torch.arange(b, device=x.device)[:, None], _best(assignment_cost(priors, x, c.rank_levels), particles)]
+        if candidates is not None: x = x[torch.arange(b, device=x.device)[:, None], _best(assignment_cost(priors, x, c.rank_levels), particles)]
+        if c.steps in classify: x = take_sources(x, classifier_assignment(priors, x, c.sigma_end))
+        return x
 
