@@ -17,8 +17,8 @@ from torch import Tensor
 from .audio import as_tensor, check_audio, check_sample_rate
 
 # %% auto #0
-__all__ = ['si_sdr', 'si_sdr_improvement', 'bss_eval', 'fast_sdr', 'permutation_invariant_si_sdr', 'assignment_confusion',
-           'bootstrap_interval', 'results_frame', 'results_table']
+__all__ = ['si_sdr', 'si_sdr_improvement', 'bss_eval', 'fast_sdr', 'best_assignment', 'permutation_invariant_si_sdr',
+           'assignment_confusion', 'bootstrap_interval', 'results_frame', 'results_table']
 
 # %% ../nbs/03_metrics.ipynb #714791b1
 def _pair(estimate, reference, fn: str) -> tuple[Tensor, Tensor]:
@@ -79,14 +79,19 @@ def _pairwise_si_sdr(estimates, references, fn: str) -> Tensor:
         raise ValueError(f"{fn}: expected (..., n_sources, time) estimates and references with as many sources, got {tuple(est.shape)} and {tuple(ref.shape)}")
     return si_sdr(*_pair(est[..., :, None, :], ref[..., None, :, :], fn))
 
+def best_assignment(scores) -> Tensor:
+    """The one-to-one assignment of items to slots that maximises the summed `scores` `(..., n, n)` (`[..., j, i]`: item j in slot i),
+    as `perm` `(..., n)`: slot i takes item `perm[..., i]` (the Hungarian algorithm, `scipy.optimize.linear_sum_assignment`)."""
+    n = scores.shape[-1]
+    tables = scores.detach().cpu().double().reshape(-1, n, n).transpose(1, 2).numpy()  # rows: slots, columns: items
+    perm = [linear_sum_assignment(c, maximize=True)[1] for c in tables]
+    return torch.as_tensor(np.array(perm, dtype=np.int64).reshape(scores.shape[:-1]), device=scores.device)
+
 def permutation_invariant_si_sdr(estimates, references) -> tuple[Tensor, Tensor]:
     """SI-SDR `(..., n_sources)` of each reference under the assignment of `(..., n_sources, time)` estimates that maximises the summed SI-SDR,
     and that assignment `perm` `(..., n_sources)`: `perm[..., j]` is the estimate given to reference j."""
     pair = _pairwise_si_sdr(estimates, references, "permutation_invariant_si_sdr")
-    n = pair.shape[-1]
-    cost = pair.detach().cpu().double().nan_to_num(nan=-1e9, posinf=1e9, neginf=-1e9)  # NaN (silent): below any score, finite so every assignment is feasible
-    perm = [linear_sum_assignment(c.T.numpy(), maximize=True)[1] for c in cost.reshape(-1, n, n)]  # rows: references, columns: estimates
-    perm = torch.as_tensor(np.array(perm, dtype=np.int64).reshape(pair.shape[:-1]), device=pair.device)
+    perm = best_assignment(pair.double().nan_to_num(nan=-1e9, posinf=1e9, neginf=-1e9))  # NaN (silent): below any score, finite so every assignment is feasible
     return pair.gather(-2, perm[..., None, :]).squeeze(-2), perm
 
 def assignment_confusion(estimates, references, names: Sequence[str]) -> pd.DataFrame:

@@ -282,7 +282,6 @@ class PriorSet(nn.ModuleDict):
                 raise ValueError(f"PriorSet.with_classifier: the classifier runs at {classifier.sample_rate} Hz, the priors at {self.sample_rate}")
             classifier = classifier.to(self.device).eval()
         self.__dict__["_classifier"] = classifier  # not a submodule: iterating the set gives the priors only
-        self.__dict__["_classifier_columns"] = None if classifier is None else [classifier.sources.index(k) for k in self.names]
         return self
 
     def classify(self, x: Tensor, sigma) -> Tensor:
@@ -290,7 +289,8 @@ class PriorSet(nn.ModuleDict):
         if self.classifier is None: raise ValueError("PriorSet.classify: this prior set has no classifier (see PriorSet.with_classifier)")
         flat = check_audio(x, name="PriorSet.classify: x").reshape(-1, x.shape[-1]).float()
         with torch.no_grad(), torch.autocast(x.device.type, enabled=False):  # a verdict between close classes: full precision
-            return self.classifier(flat, sigma)[:, self.__dict__["_classifier_columns"]].reshape(*x.shape[:-1], len(self))
+            log_p = self.classifier(flat, sigma)
+        return log_p[:, [self.classifier.sources.index(k) for k in self.names]].reshape(*x.shape[:-1], len(self))
 
     def _apply(self, fn, *args, **kwargs):
         out = super()._apply(fn, *args, **kwargs)

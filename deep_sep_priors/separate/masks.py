@@ -10,11 +10,11 @@ import math
 from dataclasses import dataclass
 
 import torch
-from scipy.optimize import linear_sum_assignment
 from torch import Tensor
 from tqdm.auto import tqdm
 
 from ..audio import check_audio, istft, stft
+from ..metrics import best_assignment
 from ..priors import PriorSet
 from ..sampling import bound_integrand, trapezoid_log
 
@@ -89,16 +89,9 @@ def assignment_cost(priors, x: Tensor, levels=(0.01, 0.02, 0.05, 0.1), seed: int
 
 def classifier_assignment(priors, x: Tensor, sigma: float) -> Tensor:
     """The assignment `(..., n_sources)` of separated sources `x` `(..., n_sources, time)` to the priors that the set's classifier finds
-    jointly most probable (`PriorSet.classify`, then the best one-to-one match: `scipy.optimize.linear_sum_assignment`): slot i takes
+    jointly most probable (`PriorSet.classify`, then the best one-to-one match: `metrics.best_assignment`): slot i takes
     source `[..., i]` (`take_sources` applies it)."""
-    priors = PriorSet.of(priors, "classifier_assignment")
-    log_p = priors.classify(x, sigma)  # (..., source j, prior i)
-    k = log_p.shape[-1]
-    perm = torch.empty(log_p[..., 0].numel() // k, k, dtype=torch.long)
-    for n, table in enumerate(log_p.reshape(-1, k, k).double().cpu().numpy()):
-        sources, slots = linear_sum_assignment(table, maximize=True)
-        perm[n, torch.from_numpy(slots)] = torch.from_numpy(sources)
-    return perm.reshape(log_p.shape[:-1]).to(x.device)
+    return best_assignment(PriorSet.of(priors, "classifier_assignment").classify(x, sigma))  # scores (..., source j, prior i)
 
 def take_sources(v: Tensor, perm: Tensor) -> Tensor:
     "`v` `(..., n_sources, *rest)` with its sources reordered by `perm` `(..., n_sources)`: slot i takes source `perm[..., i]`."
