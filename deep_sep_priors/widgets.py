@@ -37,8 +37,7 @@ from .separate.langevin import LangevinConfig, langevin_separate
 from .separate.registry import get_method, level_gain
 
 # %% auto #0
-__all__ = ['EXPLORER_LANGEVIN', 'audio_html', 'audio_from_html', 'plot_signals', 'Separation', 'SeparationExplorer',
-           'PriorExplorer']
+__all__ = ['audio_html', 'audio_from_html', 'plot_signals', 'Separation', 'SeparationExplorer', 'PriorExplorer']
 
 # %% ../nbs/29_widgets.ipynb #e834aa62
 def audio_html(x, sample_rate: int, width: int = 250) -> str:
@@ -69,8 +68,6 @@ def plot_signals(signals: dict[str, Tensor], sample_rate: int, references: dict[
     return fig
 
 # %% ../nbs/29_widgets.ipynb #f05dda07
-EXPLORER_LANGEVIN = LangevinConfig(n_levels=30)  # the default separator on 30 levels instead of 100: ~16 s per 8192-sample mix on one CPU thread
-
 @dataclass
 class Separation:
     "One method's result on one mix: `estimates` `(n_sources, time)`, and for a recorded Langevin run its `trajectory` `(n_levels, n_sources, time)` with the levels' `sigmas`."
@@ -121,7 +118,7 @@ class SeparationExplorer(_Explorer):
     """Listen to and look at separations of a few mixes: pick a mix and a method, scrub a recorded Langevin trajectory with the step
     slider, remix the estimates with per-source gains. Results are cached per (method, mix): moving a slider never recomputes."""
     def __init__(self, mixes, sources: Tensor | None = None, priors="toy", sample_rate: int | None = None, labels=None,
-                 langevin: LangevinConfig = EXPLORER_LANGEVIN, posterior=None, seed: int = DEMO_SEED, method: str = "diffusion",
+                 langevin: LangevinConfig = LangevinConfig(), posterior=None, seed: int = DEMO_SEED, method: str = "diffusion",
                  max_record: int | None = None, threads: int | None = None, device=None):
         """`mixes`: `(n, time)` tensor or a list of `(time,)` / `(channels, time)` tensors at `sample_rate` (default: the priors' rate);
         `sources` `(n, n_sources, time)`: the truth, which enables SI-SDR, the truth players, NMF and the oracle mask;
