@@ -6,6 +6,7 @@ Defaults are chosen with it on validation mixes only (seed 555); the test set (s
     python3 tools/sweep.py runs/fork.csv --n 32 --length 16000 --set mask.assign_step=30 mask.n_fft=2048
     python3 tools/sweep.py runs/clf.csv --n 32 --set mask.n_fft=2048 "mask.classify_steps=[30,100]" classify_final=true
     python3 tools/sweep.py --compare runs/base.csv runs/fork.csv                    # paired means and 95% intervals
+    python3 tools/sweep.py runs/b.csv --start 16 --n 16                              # mixes 16-31 only (same mixes and seeds as in a full sweep)
 """
 import argparse
 import json
@@ -27,11 +28,11 @@ from bench_separation import counting  # the benchmark's evaluation counter (too
 def measure(args) -> None:
     priors, method = load_priors(args.priors), get_method(args.method, separator=True)
     config = method.make_config(parse_overrides(args.set))
-    mix, sources = toy_test_set(args.n, ToyConfig(sample_rate=priors.sample_rate, segment_length=args.length, sources=tuple(priors.names)), seed=args.seed)
+    mix, sources = toy_test_set(args.start + args.n, ToyConfig(sample_rate=priors.sample_rate, segment_length=args.length, sources=tuple(priors.names)), seed=args.seed)
     rows = []
     torch.set_num_threads(args.threads)
     method.prepare(priors, config)
-    for i in range(0, args.n, args.batch):
+    for i in range(args.start, args.start + args.n, args.batch):
         m, s = mix[i:i + args.batch], sources[i:i + args.batch]
         with counting(priors) as counts:
             t = time.perf_counter()
@@ -67,6 +68,7 @@ def main(argv=None) -> None:
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="the method's options, e.g. mask.assign_step=30")
     p.add_argument("--priors", default="toy")
     p.add_argument("--n", type=int, default=32, help="mixes (default 32)")
+    p.add_argument("--start", type=int, default=0, help="index of the first mix (default 0): split a sweep over processes, e.g. --start 16 --n 16")
     p.add_argument("--length", type=int, default=16000, help="samples per mix (default 16000: 1 s)")
     p.add_argument("--seed", type=int, default=VALIDATION_SEED, help=f"mixes' seed (default {VALIDATION_SEED}, the validation set)")
     p.add_argument("--batch", type=int, default=8, help="mixes separated together (default 8; seconds are per mix)")
