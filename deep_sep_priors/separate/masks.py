@@ -20,7 +20,7 @@ from ..sampling import bound_integrand, trapezoid_log
 
 # %% auto #0
 __all__ = ['MaskSearchConfig', 'masked_sources', 'assignment_candidates', 'assignment_cost', 'classifier_assignment',
-           'take_sources', 'mask_search']
+           'take_sources', 'band_swaps', 'regroup', 'mask_search']
 
 # %% ../../nbs/21_mask_search.ipynb #216f9270
 @dataclass
@@ -37,6 +37,9 @@ class MaskSearchConfig:
     rank_step: int | None = None  # the step at which each particle keeps its best candidate and drops the others (None: the end)
     rank_levels: tuple = (0.01, 0.02, 0.05, 0.1)  # noise levels of the priors' bound that picks each particle's best candidate
     classify_steps: tuple = (30, 100)  # steps at which the prior set's classifier, if it has one, hands every particle's masks to the priors it finds most probable (>= `steps`: after the last)
+    regroup_steps: tuple = ()  # steps at which every particle tries band swaps between two sources' masks, kept where the priors' bound at `rank_levels` prefers them (>= `steps`: after the last)
+    regroup_cutoffs: tuple = (125, 250, 500, 1000, 2000, 4000)  # Hz: a band swap exchanges two sources' masks below one of these frequencies, or above it
+    regroup_rounds: int = 2  # band swaps kept per regroup step at most (one per round, the best one; none where no swap lowers the bound)
 
     def __post_init__(self):
         if self.n_fft < 4 or self.steps < 1: raise ValueError(f"MaskSearchConfig: need n_fft >= 4 and steps >= 1, got {self.n_fft}, {self.steps}")
@@ -56,6 +59,14 @@ class MaskSearchConfig:
         self.classify_steps = tuple(steps)
         if any(s < 0 for s in self.classify_steps):
             raise ValueError(f"MaskSearchConfig.classify_steps: steps >= 0 (from {self.steps}: after the last), got {self.classify_steps}")
+        steps = (self.regroup_steps,) if isinstance(self.regroup_steps, int) else self.regroup_steps
+        if isinstance(steps, str) or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in steps):
+            raise ValueError(f"MaskSearchConfig.regroup_steps: a list of steps >= 0 such as [100], got {self.regroup_steps!r}")
+        self.regroup_steps = tuple(steps)
+        self.regroup_cutoffs = tuple(float(f) for f in ((self.regroup_cutoffs,) if isinstance(self.regroup_cutoffs, (int, float)) else self.regroup_cutoffs))
+        if not self.regroup_cutoffs or any(f <= 0 for f in self.regroup_cutoffs):
+            raise ValueError(f"MaskSearchConfig.regroup_cutoffs: one or more frequencies > 0 (Hz), got {self.regroup_cutoffs}")
+        if self.regroup_rounds < 1: raise ValueError(f"MaskSearchConfig.regroup_rounds: need >= 1, got {self.regroup_rounds}")
 
 def masked_sources(logits: Tensor, mix_spec: Tensor, n_fft: int, length: int) -> Tensor:
     "Sources `(..., n_sources, time)` from mask logits `(..., n_sources, freq, frames)` and the mix's STFT `(..., freq, frames)`; they average to the mix."
@@ -98,6 +109,52 @@ def take_sources(v: Tensor, perm: Tensor) -> Tensor:
     index = perm.reshape(*perm.shape, *[1] * (v.ndim - perm.ndim)).expand(*perm.shape, *v.shape[perm.ndim:])
     return v.gather(perm.ndim - 1, index)
 
+def band_swaps(n_sources: int, n_freq: int, cutoff_bins) -> tuple[Tensor, Tensor]:
+    """Every band swap of two sources' masks: `(pairs (n_moves, 2), bands (n_moves, n_freq) bool)`, one move per pair of sources and
+    band, the bands being the bins below each cutoff and those at or above it."""
+    below = torch.arange(n_freq)[None] < torch.as_tensor(sorted(set(int(b) for b in cutoff_bins if 0 < b < n_freq)))[:, None]
+    bands = torch.cat([below, ~below])
+    pairs = torch.tensor(list(itertools.combinations(range(n_sources), 2)))
+    return pairs.repeat_interleave(len(bands), 0), bands.repeat(len(pairs), 1)
+
+@torch.no_grad()
+def regroup(priors, logits: Tensor, mix_spec: Tensor, n_fft: int, length: int, cutoff_bins, levels=(0.01, 0.02, 0.05, 0.1),
+            rounds: int = 2, seed: int = 0) -> Tensor:
+    """Source indices `(..., n_sources, freq)` that regroup the masks `logits` `(..., n_sources, freq, frames)`: slot i takes, at each bin,
+    the masks of source `[..., i, bin]`. Greedy: each round applies the band swap (`band_swaps`) that lowers the two sources' summed
+    bound over `levels` most (`assignment_cost`'s measure, the same noise draws before and after), if any does. Such a swap moves a group
+    of partials, e.g. a sawtooth's fundamental that the search left with another source while its harmonics stayed in its own."""
+    priors = PriorSet.of(priors, "regroup")
+    models = list(priors.values())
+    *lead, k, f, frames = logits.shape
+    masks = torch.softmax(logits.reshape(-1, k, f, frames), 1)
+    spec = mix_spec.expand(*lead, f, frames).reshape(-1, f, frames)
+    n = masks.shape[0]
+    pairs, bands = (v.to(logits.device) for v in band_swaps(k, f, cutoff_bins))
+    index = torch.arange(k, device=logits.device)[None, :, None].expand(n, k, f).clone()
+    g = torch.Generator().manual_seed(seed)
+    noise = torch.randn(len(levels), n, k, length, generator=g).to(spec.real)  # one draw per row, source and level, for every candidate
+    def cost(i: int, m: Tensor) -> Tensor:  # source i's bound `(n, c)` for its masks `m` `(n, c, f, frames)`
+        x = k * istft(m * spec[:, None], n_fft, length=length)
+        c = x.shape[1]
+        with torch.autocast(x.device.type, enabled=False):
+            fi = bound_integrand(models[i], x.reshape(n * c, length).float(), levels, lambda l: noise[l, :, i, None].expand(n, c, length).reshape(n * c, length))
+        return trapezoid_log(fi, levels).reshape(n, c)
+    for _ in range(rounds):
+        base = torch.cat([cost(i, masks[:, i, None]) for i in range(k)], 1)  # (n, k)
+        delta = torch.zeros(n, len(pairs), dtype=torch.float64, device=logits.device)
+        for i in range(k):  # every move that changes source i: its masks with the other source's in the band
+            moves = ((pairs[:, 0] == i) | (pairs[:, 1] == i)).nonzero()[:, 0]
+            other = pairs[moves].sum(1) - i
+            m = torch.where(bands[moves][None, :, :, None], masks[:, other], masks[:, i, None])
+            delta[:, moves] += cost(i, m) - base[:, i, None]
+        best = delta.min(1)
+        for row in (best.values < 0).nonzero()[:, 0].tolist():
+            (a, b), band = pairs[best.indices[row]].tolist(), bands[best.indices[row]]
+            masks[row, [a, b]] = torch.where(band[None, :, None], masks[row, [b, a]], masks[row, [a, b]])
+            index[row, [a, b]] = torch.where(band[None], index[row, [b, a]], index[row, [a, b]])
+    return index.reshape(*lead, k, f)
+
 def _reindex(logits: Tensor, opt: torch.optim.Adam, index, lr: float) -> tuple[Tensor, torch.optim.Adam]:
     "New logits `index(logits)` and an Adam whose moments are indexed alike, so that the search goes on as if uninterrupted."
     new = index(logits.detach()).requires_grad_(True)
@@ -131,12 +188,18 @@ def mask_search(mix, priors, config: MaskSearchConfig = MaskSearchConfig(), part
     opt = torch.optim.Adam([logits], lr=c.lr)
     candidates = assignment_candidates(k, c.assignments) if c.assign_step is not None and k > 1 else None
     classify = {min(s, c.steps) for s in c.classify_steps} if priors.classifier is not None and k > 1 else set()
+    regroups = {min(s, c.steps) for s in c.regroup_steps} if k > 1 else set()
+    cutoff_bins = [round(f * n_fft / priors.sample_rate) for f in c.regroup_cutoffs]
+    def regrouped(logits, opt):  # the masks (and Adam's moments) after `regroup`
+        index = regroup(priors, logits.detach(), spec, n_fft, t, cutoff_bins, c.rank_levels, c.regroup_rounds)
+        return _reindex(logits, opt, lambda v: v.gather(2, index[..., None].expand_as(v)), c.lr)
     with torch.enable_grad():
         sigmas = torch.logspace(math.log10(c.sigma_start), math.log10(c.sigma_end), c.steps).tolist()
         for i, sigma in enumerate(tqdm(sigmas, desc="mask search", leave=False, dynamic_ncols=True) if progress else sigmas):
             if i in classify:
                 with torch.no_grad(): perm = classifier_assignment(priors, masked_sources(logits, spec, n_fft, t), sigma)
                 logits, opt = _reindex(logits, opt, lambda v: take_sources(v, perm), c.lr)
+            if i in regroups: logits, opt = regrouped(logits, opt)
             if candidates is not None and i == c.assign_step:  # (b, p, k, F, T) -> (b, p * n_candidates, k, F, T)
                 logits, opt = _reindex(logits, opt, lambda v: v[:, :, candidates.to(v.device)].flatten(1, 2), c.lr)
             if candidates is not None and i == c.rank_step:
@@ -148,6 +211,7 @@ def mask_search(mix, priors, config: MaskSearchConfig = MaskSearchConfig(), part
             opt.zero_grad(set_to_none=True)
             (-(score * x).sum() * sigma**2).backward()  # gradient w.r.t. x: -sigma^2 * score, a denoiser step
             opt.step()
+    if c.steps in regroups: logits, opt = regrouped(logits, opt)
     with torch.no_grad():
         x = masked_sources(logits, spec, n_fft, t)
         if candidates is not None: x = x[torch.arange(b, device=x.device)[:, None], _best(assignment_cost(priors, x, c.rank_levels), particles)]
