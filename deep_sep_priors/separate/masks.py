@@ -53,20 +53,20 @@ class MaskSearchConfig:
         self.rank_levels = tuple(float(s) for s in self.rank_levels)
         if len(self.rank_levels) < 2 or any(not 0 < s for s in self.rank_levels) or list(self.rank_levels) != sorted(set(self.rank_levels)):
             raise ValueError(f"MaskSearchConfig.rank_levels: two or more increasing noise levels > 0, got {self.rank_levels}")
-        steps = (self.classify_steps,) if isinstance(self.classify_steps, int) else self.classify_steps
-        if isinstance(steps, str) or not all(isinstance(s, int) and not isinstance(s, bool) for s in steps):
-            raise ValueError(f"MaskSearchConfig.classify_steps: a list of steps such as [30, 100], got {self.classify_steps!r}")
-        self.classify_steps = tuple(steps)
-        if any(s < 0 for s in self.classify_steps):
-            raise ValueError(f"MaskSearchConfig.classify_steps: steps >= 0 (from {self.steps}: after the last), got {self.classify_steps}")
-        steps = (self.regroup_steps,) if isinstance(self.regroup_steps, int) else self.regroup_steps
-        if isinstance(steps, str) or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in steps):
-            raise ValueError(f"MaskSearchConfig.regroup_steps: a list of steps >= 0 such as [100], got {self.regroup_steps!r}")
-        self.regroup_steps = tuple(steps)
+        self.classify_steps, self.regroup_steps = self._step_list("classify_steps"), self._step_list("regroup_steps")
         self.regroup_cutoffs = tuple(float(f) for f in ((self.regroup_cutoffs,) if isinstance(self.regroup_cutoffs, (int, float)) else self.regroup_cutoffs))
         if not self.regroup_cutoffs or any(f <= 0 for f in self.regroup_cutoffs):
             raise ValueError(f"MaskSearchConfig.regroup_cutoffs: one or more frequencies > 0 (Hz), got {self.regroup_cutoffs}")
         if self.regroup_rounds < 1: raise ValueError(f"MaskSearchConfig.regroup_rounds: need >= 1, got {self.regroup_rounds}")
+
+    def _step_list(self, name: str) -> tuple:
+        "The field `name` (a step or a list of steps) as a tuple of steps >= 0; steps >= `steps` act after the last."
+        value = getattr(self, name)
+        steps = (value,) if isinstance(value, int) else value
+        if isinstance(steps, str) or not all(isinstance(s, int) and not isinstance(s, bool) for s in steps):
+            raise ValueError(f"MaskSearchConfig.{name}: a list of steps such as [30, 100], got {value!r}")
+        if any(s < 0 for s in steps): raise ValueError(f"MaskSearchConfig.{name}: steps >= 0 (from {self.steps}: after the last), got {tuple(steps)}")
+        return tuple(steps)
 
 def masked_sources(logits: Tensor, mix_spec: Tensor, n_fft: int, length: int) -> Tensor:
     "Sources `(..., n_sources, time)` from mask logits `(..., n_sources, freq, frames)` and the mix's STFT `(..., freq, frames)`; they average to the mix."
@@ -82,6 +82,13 @@ def assignment_candidates(n_sources: int, assignments: str = "swaps") -> Tensor:
     else: raise ValueError(f"assignment_candidates: 'swaps' or 'all', got {assignments!r}")
     return torch.tensor(rows)
 
+def _source_bound(prior, x: Tensor, levels, noise: Tensor) -> Tensor:
+    "One prior's diffusion bound over `levels` `(n, c)` for `c` candidates of each of `n` rows `x` `(n, c, time)`, every candidate of a row seeing that row's draw of `noise` `(n_levels, n, time)`; float32 even inside a bf16 separation (a ranking compares close numbers)."
+    n, c, t = x.shape
+    with torch.autocast(x.device.type, enabled=False):
+        f = bound_integrand(prior, x.reshape(n * c, t).float(), levels, lambda level: noise[level, :, None].expand(n, c, t).reshape(n * c, t))
+    return trapezoid_log(f, levels).reshape(n, c)
+
 @torch.no_grad()
 def assignment_cost(priors, x: Tensor, levels=(0.01, 0.02, 0.05, 0.1), seed: int = 0) -> Tensor:
     """Cost (nats; lower is more probable) of candidate separations `x` `(batch, candidates, n_sources, time)`, `(batch, candidates)`:
@@ -90,13 +97,8 @@ def assignment_cost(priors, x: Tensor, levels=(0.01, 0.02, 0.05, 0.1), seed: int
     priors = PriorSet.of(priors, "assignment_cost")
     b, c, k, t = x.shape
     g = torch.Generator().manual_seed(seed)
-    noise = torch.randn(len(levels), b, 1, k, t, generator=g).to(x).expand(-1, -1, c, -1, -1)  # one draw per mix and level, shared
-    cost = x.new_zeros(b, c, dtype=torch.float64)
-    with torch.autocast(x.device.type, enabled=False):  # a ranking compares close numbers: float32 even inside a bf16 separation
-        for i, prior in enumerate(priors.values()):
-            f = bound_integrand(prior, x[:, :, i].reshape(b * c, t), levels, lambda level: noise[level, :, :, i].reshape(b * c, t))
-            cost += trapezoid_log(f, levels).reshape(b, c)
-    return cost
+    noise = torch.randn(len(levels), b, k, t, generator=g).to(x)  # one draw per mix, source and level, shared by the candidates
+    return sum(_source_bound(prior, x[:, :, i], levels, noise[:, :, i]) for i, prior in enumerate(priors.values()))
 
 def classifier_assignment(priors, x: Tensor, sigma: float) -> Tensor:
     """The assignment `(..., n_sources)` of separated sources `x` `(..., n_sources, time)` to the priors that the set's classifier finds
@@ -134,23 +136,19 @@ def regroup(priors, logits: Tensor, mix_spec: Tensor, n_fft: int, length: int, c
     index = torch.arange(k, device=logits.device)[None, :, None].expand(n, k, f).clone()
     g = torch.Generator().manual_seed(seed)
     noise = torch.randn(len(levels), n, k, length, generator=g).to(spec.real)  # one draw per row, source and level, for every candidate
-    def cost(i: int, m: Tensor) -> Tensor:  # source i's bound `(n, c)` for its masks `m` `(n, c, f, frames)`
-        x = k * istft(m * spec[:, None], n_fft, length=length)
-        c = x.shape[1]
-        with torch.autocast(x.device.type, enabled=False):
-            fi = bound_integrand(models[i], x.reshape(n * c, length).float(), levels, lambda l: noise[l, :, i, None].expand(n, c, length).reshape(n * c, length))
-        return trapezoid_log(fi, levels).reshape(n, c)
+    cost = lambda i, m: _source_bound(models[i], k * istft(m * spec[:, None], n_fft, length=length), levels, noise[:, :, i])  # source i's masks m (n, c, f, frames)
+    base = torch.cat([cost(i, masks[:, i, None]) for i in range(k)], 1)  # (n, k); a kept move updates its two sources' entries
     for _ in range(rounds):
-        base = torch.cat([cost(i, masks[:, i, None]) for i in range(k)], 1)  # (n, k)
-        delta = torch.zeros(n, len(pairs), dtype=torch.float64, device=logits.device)
+        after = torch.zeros(n, len(pairs), k, dtype=torch.float64, device=logits.device)  # each move's new bound of each source it changes
         for i in range(k):  # every move that changes source i: its masks with the other source's in the band
             moves = ((pairs[:, 0] == i) | (pairs[:, 1] == i)).nonzero()[:, 0]
             other = pairs[moves].sum(1) - i
-            m = torch.where(bands[moves][None, :, :, None], masks[:, other], masks[:, i, None])
-            delta[:, moves] += cost(i, m) - base[:, i, None]
+            after[:, moves, i] = cost(i, torch.where(bands[moves][None, :, :, None], masks[:, other], masks[:, i, None]))
+        delta = (after - base[:, None]).gather(2, pairs[None].expand(n, -1, -1)).sum(-1)  # (n, moves): the two changed sources
         best = delta.min(1)
         for row in (best.values < 0).nonzero()[:, 0].tolist():
             (a, b), band = pairs[best.indices[row]].tolist(), bands[best.indices[row]]
+            base[row, [a, b]] = after[row, best.indices[row], [a, b]]
             masks[row, [a, b]] = torch.where(band[None, :, None], masks[row, [b, a]], masks[row, [a, b]])
             index[row, [a, b]] = torch.where(band[None], index[row, [b, a]], index[row, [a, b]])
     return index.reshape(*lead, k, f)
