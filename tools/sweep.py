@@ -7,6 +7,7 @@ Defaults are chosen with it on validation mixes only (seed 555); the test set (s
     python3 tools/sweep.py runs/clf.csv --n 32 --set mask.n_fft=2048 "mask.classify_steps=[30,100]" classify_final=true
     python3 tools/sweep.py --compare runs/base.csv runs/fork.csv                    # paired means and 95% intervals
     python3 tools/sweep.py runs/b.csv --start 16 --n 16                              # mixes 16-31 only (same mixes and seeds as in a full sweep)
+    python3 tools/sweep.py runs/raw.csv --set classify_final=false --save runs/raw.pt   # also keep the estimates, e.g. to study final labelling offline
 """
 import argparse
 import json
@@ -29,7 +30,7 @@ def measure(args) -> None:
     priors, method = load_priors(args.priors), get_method(args.method, separator=True)
     config = method.make_config(parse_overrides(args.set))
     mix, sources = toy_test_set(args.start + args.n, ToyConfig(sample_rate=priors.sample_rate, segment_length=args.length, sources=tuple(priors.names)), seed=args.seed)
-    rows = []
+    rows, kept = [], []
     torch.set_num_threads(args.threads)
     method.prepare(priors, config)
     for i in range(args.start, args.start + args.n, args.batch):
@@ -39,12 +40,16 @@ def measure(args) -> None:
             est = method.run(m, priors, config, torch.Generator().manual_seed(i))
         seconds, evals = (time.perf_counter() - t) / len(m), sum(c[0] for c in counts.values()) / len(m) / len(priors)
         assigned, (pi, perm) = si_sdr(est, s), permutation_invariant_si_sdr(est, s)
+        if args.save: kept.append(est.cpu())
         for j in range(len(m)):
             rows.append({"mix": i + j, "assigned": assigned[j].mean().item(), "pi": pi[j].mean().item(), "frac10": (assigned[j] >= 10).float().mean().item(),
                          "pi_frac10": (pi[j] >= 10).float().mean().item(), "perm": "".join(map(str, perm[j].tolist())), "evals": evals, "seconds": seconds})
             print(json.dumps(rows[-1]), flush=True)
     table = pd.DataFrame(rows)
     table.to_csv(args.out, index=False)
+    if args.save:
+        torch.save({"mix": mix[args.start:], "sources": sources[args.start:], "estimates": torch.cat(kept), "first_mix": args.start,
+                    "seed": args.seed, "set": args.set, "names": list(priors.names)}, args.save)
     lo, hi = bootstrap_interval(table.assigned) if len(table) > 1 else (float("nan"),) * 2
     print(f"{args.set or 'defaults'}: assigned {table.assigned.mean():.2f} [{lo:.2f}, {hi:.2f}] median {table.assigned.median():.2f}, "
           f"PI {table.pi.mean():.2f}, frac10 {table.frac10.mean():.2f}, evals {table.evals.mean():.0f}, s/mix {table.seconds.mean():.1f} ({args.threads} threads, batch {args.batch})")
@@ -73,6 +78,7 @@ def main(argv=None) -> None:
     p.add_argument("--seed", type=int, default=VALIDATION_SEED, help=f"mixes' seed (default {VALIDATION_SEED}, the validation set)")
     p.add_argument("--batch", type=int, default=8, help="mixes separated together (default 8; seconds are per mix)")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--save", metavar="FILE.pt", help="also save the mixes, true sources and estimates (torch.save) to this file")
     with console_errors(p, argv) as args:
         if args.compare: compare(*args.compare)
         elif not args.out: raise ValueError("give an output CSV file, or --compare OLD NEW")
