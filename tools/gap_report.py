@@ -12,7 +12,7 @@ import argparse
 import torch
 
 from deep_sep_priors.core import console_errors
-from deep_sep_priors.data.toy import ToyConfig, ToyTestSet
+from deep_sep_priors.data.toy import ToyConfig, sample_toy_params
 from deep_sep_priors.metrics import best_assignment, permutation_invariant_si_sdr, si_sdr
 from deep_sep_priors.priors import load_priors
 from deep_sep_priors.separate.masks import take_sources
@@ -29,10 +29,12 @@ def partials(x: torch.Tensor, sample_rate: int, n: int = 6) -> str:
 def report(files, priors_name: str, sigmas) -> None:
     saved = [torch.load(f) for f in files]
     est, src = torch.cat([d["estimates"] for d in saved]), torch.cat([d["sources"] for d in saved])
-    first = [d["first_mix"] + i for d in saved for i in range(len(d["estimates"]))]
+    mix_index = [d["first_mix"] + i for d in saved for i in range(len(d["estimates"]))]
     priors = load_priors(priors_name)
     names, rate, seed = priors.names, priors.sample_rate, saved[0]["seed"]
-    freq = ToyTestSet(max(first) + 1, ToyConfig(sample_rate=rate, segment_length=src.shape[-1], sources=tuple(names)), seed=seed).params.freq[first]
+    if any(d["names"] != names for d in saved): raise ValueError(f"the files hold separations by {saved[0]['names']}, --priors {priors_name} is {names}")
+    config = ToyConfig(sample_rate=rate, segment_length=src.shape[-1], sources=tuple(names))
+    freq = sample_toy_params(max(mix_index) + 1, config, seed=seed).freq[mix_index]  # the mixes' fundamentals, without synthesising them again
     pi, pi_perm = permutation_invariant_si_sdr(est, src)
     pi = pi.mean(1)
     print(f"{len(est)} mixes (seed {seed}): as returned {si_sdr(est, src).mean():+.2f} dB, best permutation (PI) {pi.mean():+.2f}")
@@ -46,7 +48,7 @@ def report(files, priors_name: str, sigmas) -> None:
         if chosen is None: chosen, chosen_perm, chosen_log_p = labelled, perm, log_p
     print(f"\nmixes below PI by more than 0.5 dB under the classifier at sigma {sigmas[0]} (estimates in the order returned):")
     for i in (pi - chosen > 0.5).nonzero()[:, 0].tolist():
-        print(f"mix {first[i]}: {chosen[i]:+.1f} dB, PI {pi[i]:+.1f}; f0 " + ", ".join(f"{k} {f:.0f} Hz" for k, f in zip(names, freq[i].tolist())))
+        print(f"mix {mix_index[i]}: {chosen[i]:+.1f} dB, PI {pi[i]:+.1f}; f0 " + ", ".join(f"{k} {f:.0f} Hz" for k, f in zip(names, freq[i].tolist())))
         print(f"  classifier's labels {chosen_perm[i].tolist()}, PI's {pi_perm[i].tolist()} (slot i takes estimate perm[i])")
         for j, k in enumerate(names):
             lp = " ".join(f"{v:.0f}" for v in chosen_log_p[i, j].tolist())
