@@ -37,8 +37,9 @@ class MaskSearchConfig:
     rank_step: int | None = None  # the step at which each particle keeps its best candidate and drops the others (None: the end)
     rank_levels: tuple = (0.01, 0.02, 0.05, 0.1)  # noise levels of the priors' bound that picks each particle's best candidate
     classify_steps: tuple = (30, 100)  # steps at which the prior set's classifier, if it has one, hands every particle's masks to the priors it finds most probable (>= `steps`: after the last)
-    regroup_steps: tuple = ()  # steps at which every particle tries band swaps between two sources' masks, kept where the priors' bound at `rank_levels` prefers them (>= `steps`: after the last)
-    regroup_cutoffs: tuple = (125, 250, 500, 1000, 2000, 4000)  # Hz: a band swap exchanges two sources' masks below one of these frequencies, or above it
+    regroup_steps: tuple = (100,)  # steps at which every particle tries band swaps between two sources' masks, kept where the priors' bound at `regroup_levels` prefers them (>= `steps`: after the last; () until 2026-12-07)
+    regroup_cutoffs: tuple = (125, 250, 500)  # Hz: a band swap exchanges two sources' masks below one of these frequencies, or above it
+    regroup_levels: tuple = (0.1, 0.3)  # noise levels of the priors' bound that judges a band swap: at 0.01 it would mostly measure the masks' artefacts
     regroup_rounds: int = 2  # band swaps kept per regroup step at most (one per round, the best one; none where no swap lowers the bound)
 
     def __post_init__(self):
@@ -50,14 +51,19 @@ class MaskSearchConfig:
         if self.rank_step is not None and not (self.assign_step is not None and self.assign_step < self.rank_step < self.steps):
             raise ValueError(f"MaskSearchConfig.rank_step: a step after assign_step and before {self.steps}, or None, got {self.rank_step}")
         if self.assignments not in ("swaps", "all"): raise ValueError(f"MaskSearchConfig.assignments: 'swaps' or 'all', got {self.assignments!r}")
-        self.rank_levels = tuple(float(s) for s in self.rank_levels)
-        if len(self.rank_levels) < 2 or any(not 0 < s for s in self.rank_levels) or list(self.rank_levels) != sorted(set(self.rank_levels)):
-            raise ValueError(f"MaskSearchConfig.rank_levels: two or more increasing noise levels > 0, got {self.rank_levels}")
+        self.rank_levels, self.regroup_levels = self._level_list("rank_levels"), self._level_list("regroup_levels")
         self.classify_steps, self.regroup_steps = self._step_list("classify_steps"), self._step_list("regroup_steps")
         self.regroup_cutoffs = tuple(float(f) for f in ((self.regroup_cutoffs,) if isinstance(self.regroup_cutoffs, (int, float)) else self.regroup_cutoffs))
         if not self.regroup_cutoffs or any(f <= 0 for f in self.regroup_cutoffs):
             raise ValueError(f"MaskSearchConfig.regroup_cutoffs: one or more frequencies > 0 (Hz), got {self.regroup_cutoffs}")
         if self.regroup_rounds < 1: raise ValueError(f"MaskSearchConfig.regroup_rounds: need >= 1, got {self.regroup_rounds}")
+
+    def _level_list(self, name: str) -> tuple:
+        "The field `name` as a tuple of two or more increasing noise levels > 0 (the diffusion bound's quadrature needs two)."
+        levels = tuple(float(s) for s in getattr(self, name))
+        if len(levels) < 2 or any(not 0 < s for s in levels) or list(levels) != sorted(set(levels)):
+            raise ValueError(f"MaskSearchConfig.{name}: two or more increasing noise levels > 0, got {levels}")
+        return levels
 
     def _step_list(self, name: str) -> tuple:
         "The field `name` (a step or a list of steps) as a tuple of steps >= 0; steps >= `steps` act after the last."
@@ -120,7 +126,7 @@ def band_swaps(n_sources: int, n_freq: int, cutoff_bins) -> tuple[Tensor, Tensor
     return pairs.repeat_interleave(len(bands), 0), bands.repeat(len(pairs), 1)
 
 @torch.no_grad()
-def regroup(priors, logits: Tensor, mix_spec: Tensor, n_fft: int, length: int, cutoff_bins, levels=(0.01, 0.02, 0.05, 0.1),
+def regroup(priors, logits: Tensor, mix_spec: Tensor, n_fft: int, length: int, cutoff_bins, levels=(0.1, 0.3),
             rounds: int = 2, seed: int = 0) -> Tensor:
     """Source indices `(..., n_sources, freq)` that regroup the masks `logits` `(..., n_sources, freq, frames)`: slot i takes, at each bin,
     the masks of source `[..., i, bin]`. Greedy: each round applies the band swap (`band_swaps`) that lowers the two sources' summed
@@ -189,7 +195,7 @@ def mask_search(mix, priors, config: MaskSearchConfig = MaskSearchConfig(), part
     regroups = {min(s, c.steps) for s in c.regroup_steps} if k > 1 else set()
     cutoff_bins = [round(f * n_fft / priors.sample_rate) for f in c.regroup_cutoffs]
     def regrouped(logits, opt):  # the masks (and Adam's moments) after `regroup`
-        index = regroup(priors, logits.detach(), spec, n_fft, t, cutoff_bins, c.rank_levels, c.regroup_rounds)
+        index = regroup(priors, logits.detach(), spec, n_fft, t, cutoff_bins, c.regroup_levels, c.regroup_rounds)
         return _reindex(logits, opt, lambda v: v.gather(2, index[..., None].expand_as(v)), c.lr)
     with torch.enable_grad():
         sigmas = torch.logspace(math.log10(c.sigma_start), math.log10(c.sigma_end), c.steps).tolist()
