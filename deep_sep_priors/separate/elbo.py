@@ -18,8 +18,10 @@ from torch import Tensor, nn
 from ..audio import check_audio
 from ..core import console_errors, limit_threads, parse_overrides
 from ..data.toy import ToyConfig, toy_mix, toy_sources
+from ..metrics import si_sdr
 from ..priors import Prior, PriorSet, load_priors, packaged_prior_dir
 from ..score_prior import ScorePrior, UNet1d
+from .mask_net import HarmonicMaskNet, MaskNetConfig
 from .registry import register_method
 from ..training import Checkpointable, OptimConfig, RunConfig, config_from, fit, renamed_keys, training_parser
 
@@ -35,8 +37,11 @@ POSTERIOR_FORMAT = "deep_sep_priors.posterior/1"
 class ElboConfig:
     "The amortised posterior network and its training (defaults: the toy task on a CPU); `optim` and `run` as for every training run."
     net: dict = field(default_factory=lambda: {"channels": (32, 64, 128, 128), "strides": (4, 4, 4), "blocks": 2, "kernel_size": 5,
-                                               "bottleneck_dilations": (1, 2, 4, 8), "emb_dim": 64, "sigma_data": 0.5})
-    objective: str = "elbo"  # "elbo": mixes only; "supervised": (mix, sources) pairs and squared error, the upper bound
+                                               "bottleneck_dilations": (1, 2, 4, 8), "emb_dim": 64, "sigma_data": 0.5})  # network="unet"
+    network: str = "unet"  # "unet": the waveform U-Net (`net`); "masks": `HarmonicMaskNet` (`masks`), masks of the mix's STFT (`25a_mask_network`)
+    masks: dict = field(default_factory=dict)  # network="masks": `MaskNetConfig` fields that differ from its defaults
+    objective: str = "elbo"  # "elbo": mixes only; "supervised": (mix, sources) pairs and `supervised_loss`, the upper bound
+    supervised_loss: str = "mse"  # "mse": squared error; "si_sdr": negative SI-SDR per source (capped at 50 dB), which weighs quiet sources like loud ones
     sigma_start: float = 1.0  # the priors' smoothing level at the start of training ...
     sigma_end: float = 0.01  # ... annealed geometrically to this one, at which separation runs
     beta: float = 1.0  # weight of the prior and entropy terms
@@ -48,6 +53,9 @@ class ElboConfig:
 
     def __post_init__(self):
         if self.objective not in ("elbo", "supervised"): raise ValueError(f"ElboConfig.objective: 'elbo' or 'supervised', got {self.objective!r}")
+        if self.network not in ("unet", "masks"): raise ValueError(f"ElboConfig.network: 'unet' or 'masks', got {self.network!r}")
+        if self.supervised_loss not in ("mse", "si_sdr"): raise ValueError(f"ElboConfig.supervised_loss: 'mse' or 'si_sdr', got {self.supervised_loss!r}")
+        MaskNetConfig(**self.masks)  # a clear error now, not at the network's construction
         if not 0 < self.sigma_end <= self.sigma_start: raise ValueError(f"ElboConfig: need 0 < sigma_end <= sigma_start, got {self.sigma_end}, {self.sigma_start}")
 
     def sigma_at(self, step: int) -> float:
@@ -67,15 +75,20 @@ def posterior_path(name_or_path) -> Path:
     raise FileNotFoundError(f"posterior checkpoint not found: {path} (neither a file nor a shipped posterior such as 'toy' or 'toy/supervised')")
 
 class PosteriorNet(Checkpointable, nn.Module):
-    "q(s_k | m, sigma): a U-Net from the mix `(batch, time)` to per-source means and log-stds `(batch, n_sources, time)`."
+    "q(s_k | m, sigma): a network from the mix `(batch, time)` to per-source means and log-stds `(batch, n_sources, time)` (`ElboConfig.network`)."
     checkpoint_format, checkpoint_what = POSTERIOR_FORMAT, "posterior"
     def __init__(self, sources: list[str], sample_rate: int, config: ElboConfig = ElboConfig()):
         super().__init__()
         self.sources, self.sample_rate, self.config = list(sources), int(sample_rate), config
         if not self.sources: raise ValueError("PosteriorNet: no sources")
-        self.net_config = ScorePrior.make_config(config.net)
-        self.unet = UNet1d(self.net_config, in_channels=1, out_channels=2 * len(self.sources))
-        self.length_multiple = math.prod(self.net_config.strides)
+        if config.network == "masks":  # the means are masked sources; q's spread is one learned log-std per source
+            self.masks = HarmonicMaskNet(len(self.sources), MaskNetConfig(**config.masks))
+            self.log_std_offset = nn.Parameter(torch.zeros(len(self.sources), 1))
+            self.length_multiple = 1
+        else:
+            self.net_config = ScorePrior.make_config(config.net)
+            self.unet = UNet1d(self.net_config, in_channels=1, out_channels=2 * len(self.sources))
+            self.length_multiple = math.prod(self.net_config.strides)
 
     @property
     def device(self) -> torch.device: return next(self.parameters()).device
@@ -83,6 +96,9 @@ class PosteriorNet(Checkpointable, nn.Module):
     def forward(self, mix: Tensor, sigma) -> tuple[Tensor, Tensor]:
         "Means and log-stds `(batch, n_sources, time)` of the posterior of each source given `mix` `(batch, time)` at prior level `sigma`."
         mix = check_audio(mix, name="PosteriorNet: mix", ndim=2)
+        if self.config.network == "masks":
+            mean = self.masks(mix)
+            return mean, (self.config.init_log_std + self.log_std_offset).clamp(-12.0, 2.0).expand_as(mean)
         if mix.shape[-1] % self.length_multiple: raise ValueError(f"PosteriorNet: length {mix.shape[-1]} is not a multiple of {self.length_multiple}")
         rms = (mix.pow(2).mean(-1, keepdim=True) + 1e-8).sqrt()[:, None]  # (batch, 1, 1): the means scale with the mix
         s = torch.as_tensor(sigma, dtype=mix.dtype, device=mix.device).expand(mix.shape[0])
@@ -118,6 +134,9 @@ def elbo_loss(posterior: PosteriorNet, priors, mix: Tensor, sigma: float, source
     mean, log_std = posterior(mix, sigma)
     if c.objective == "supervised":
         if sources is None: raise ValueError("elbo_loss: the supervised objective needs the true sources")
+        if c.supervised_loss == "si_sdr":
+            loss = -si_sdr(mean, sources).clamp(max=50.0).mean()
+            return loss, {"si_sdr": -loss.item()}
         loss = (mean - sources).pow(2).mean()
         return loss, {"mse": loss.item()}
     s = mean + log_std.exp() * torch.randn_like(mean)
