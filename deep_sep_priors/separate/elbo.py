@@ -66,7 +66,8 @@ class ElboConfig:
 # %% ../../nbs/25_elbo_separation.ipynb #f6580f25
 def posterior_path(name_or_path) -> Path:
     """A posterior checkpoint: an existing file, or a shipped one by name: 'toy' (the ELBO posterior for the shipped toy priors,
-    `checkpoints/toy_posterior/elbo.pt`) or 'toy/supervised' (the same network trained supervised: an upper bound, not a method)."""
+    `checkpoints/toy_posterior/elbo.pt`), 'toy/supervised' (the same network trained supervised: an upper bound, not a method) or 'toy/supervised_masks'
+    (the mask network trained supervised)."""
     path = Path(name_or_path)
     if path.is_file(): return path
     name, _, kind = str(name_or_path).partition("/")
