@@ -38,7 +38,7 @@ class ElboConfig:
     "The amortised posterior network and its training (defaults: the toy task on a CPU); `optim` and `run` as for every training run."
     net: dict = field(default_factory=lambda: {"channels": (32, 64, 128, 128), "strides": (4, 4, 4), "blocks": 2, "kernel_size": 5,
                                                "bottleneck_dilations": (1, 2, 4, 8), "emb_dim": 64, "sigma_data": 0.5})  # network="unet"
-    network: str = "unet"  # "unet": the waveform U-Net (`net`); "masks": `HarmonicMaskNet` (`masks`), masks of the mix's STFT (`25a_mask_network`)
+    network: str = "unet"  # "unet": the waveform U-Net (`net`); "masks": `HarmonicMaskNet` (`masks`), masks of the mix's STFT (`25a_mask_network`; they do not depend on sigma)
     masks: dict = field(default_factory=dict)  # network="masks": `MaskNetConfig` fields that differ from its defaults
     objective: str = "elbo"  # "elbo": mixes only; "supervised": (mix, sources) pairs and `supervised_loss`, the upper bound
     supervised_loss: str = "mse"  # "mse": squared error; "si_sdr": negative SI-SDR per source (capped at 50 dB), which weighs quiet sources like loud ones

@@ -126,7 +126,7 @@ def band_swaps(n_sources: int, n_freq: int, cutoff_bins) -> tuple[Tensor, Tensor
     return pairs.repeat_interleave(len(bands), 0), bands.repeat(len(pairs), 1)
 
 @torch.no_grad()
-def regroup(priors, logits: Tensor, mix_spec: Tensor, n_fft: int, length: int, cutoff_bins, levels=(0.1, 0.3),
+def regroup(priors, logits: Tensor, mix_spec: Tensor, n_fft: int, length: int, cutoff_bins, levels=MaskSearchConfig.regroup_levels,
             rounds: int = 2, seed: int = 0) -> Tensor:
     """Source indices `(..., n_sources, freq)` that regroup the masks `logits` `(..., n_sources, freq, frames)`: slot i takes, at each bin,
     the masks of source `[..., i, bin]`. Greedy: each round applies the band swap (`band_swaps`) that lowers the two sources' summed
