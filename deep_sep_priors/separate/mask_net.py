@@ -20,7 +20,7 @@ __all__ = ['MaskNetConfig', 'HarmonicMaskNet']
 # %% ../../nbs/25a_mask_network.ipynb #93be75c1
 @dataclass
 class MaskNetConfig:
-    "The mask network's shape (defaults: the toy task; chosen on validation mixes, seed 555)."
+    "The mask network's shape (defaults: the toy task, from one prototype; the shipped `toy/supervised_masks` uses `channels=24`, the only other setting run)."
     n_fft: int = 4096  # STFT size of the masks (hop n_fft // 4): 4096 resolves the toy's lowest notes (oracle ratio mask +24.0 dB on 1-s mixes)
     channels: int = 16
     harmonics: tuple = (0.25, 1 / 3, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0)  # the harmonic stack: log magnitude at round(h * bin) beside each bin
