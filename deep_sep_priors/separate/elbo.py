@@ -16,11 +16,12 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..audio import check_audio
-from ..core import console_errors, limit_threads, parse_overrides
+from ..core import console_errors, limit_threads, mix_seed, parse_overrides
 from ..data.toy import ToyConfig, toy_mix, toy_sources
 from ..metrics import si_sdr
 from ..priors import Prior, PriorSet, load_priors, packaged_prior_dir
 from ..score_prior import ScorePrior, UNet1d
+from .distill import PseudoTargets
 from .mask_net import HarmonicMaskNet, MaskNetConfig
 from .registry import register_method
 from ..training import Checkpointable, OptimConfig, RunConfig, config_from, fit, renamed_keys, training_parser
@@ -40,8 +41,10 @@ class ElboConfig:
                                                "bottleneck_dilations": (1, 2, 4, 8), "emb_dim": 64, "sigma_data": 0.5})  # network="unet"
     network: str = "unet"  # "unet": the waveform U-Net (`net`); "masks": `HarmonicMaskNet` (`masks`), masks of the mix's STFT (`25a_mask_network`; they do not depend on sigma)
     masks: dict = field(default_factory=dict)  # network="masks": `MaskNetConfig` fields that differ from its defaults
-    objective: str = "elbo"  # "elbo": mixes only; "supervised": (mix, sources) pairs and `supervised_loss`, the upper bound
-    supervised_loss: str = "mse"  # "mse": squared error; "si_sdr": negative SI-SDR per source (capped at 50 dB), which weighs quiet sources like loud ones
+    objective: str = "elbo"  # "elbo": mixes only; "distill": mixes and a teacher's estimates of them (`targets`); "supervised": (mix, sources) pairs, the upper bound
+    supervised_loss: str = "mse"  # "distill" and "supervised": "mse": squared error; "si_sdr": negative SI-SDR per source (capped at 50 dB), which weighs quiet sources like loud ones
+    targets: str = ""  # objective="distill": a folder of pseudo-targets (`make_pseudo_targets`, `25b_pseudo_targets`)
+    remix: float = 1.0  # objective="distill": the fraction of training rows remixed from estimates of different mixes (`PseudoTargets.batch`)
     sigma_start: float = 1.0  # the priors' smoothing level at the start of training ...
     sigma_end: float = 0.01  # ... annealed geometrically to this one, at which separation runs
     beta: float = 1.0  # weight of the prior and entropy terms
@@ -52,7 +55,9 @@ class ElboConfig:
     run: RunConfig = field(default_factory=RunConfig)
 
     def __post_init__(self):
-        if self.objective not in ("elbo", "supervised"): raise ValueError(f"ElboConfig.objective: 'elbo' or 'supervised', got {self.objective!r}")
+        if self.objective not in ("elbo", "distill", "supervised"): raise ValueError(f"ElboConfig.objective: 'elbo', 'distill' or 'supervised', got {self.objective!r}")
+        if (self.objective == "distill") != bool(self.targets): raise ValueError("ElboConfig.targets: a folder of pseudo-targets with objective='distill', and only then")
+        if not 0 <= self.remix <= 1: raise ValueError(f"ElboConfig.remix: a fraction in [0, 1], got {self.remix}")
         if self.network not in ("unet", "masks"): raise ValueError(f"ElboConfig.network: 'unet' or 'masks', got {self.network!r}")
         if self.supervised_loss not in ("mse", "si_sdr"): raise ValueError(f"ElboConfig.supervised_loss: 'mse' or 'si_sdr', got {self.supervised_loss!r}")
         MaskNetConfig(**self.masks)  # a clear error now, not at the network's construction
@@ -129,12 +134,12 @@ class PosteriorNet(Checkpointable, nn.Module):
 
 # %% ../../nbs/25_elbo_separation.ipynb #4c9be7c4
 def elbo_loss(posterior: PosteriorNet, priors, mix: Tensor, sigma: float, sources: Tensor | None = None) -> tuple[Tensor, dict]:
-    "Negative ELBO (or, for `objective='supervised'`, squared error against `sources`) per sample of `mix` `(batch, time)`."
+    "Negative ELBO per sample of `mix` `(batch, time)`; for `objective='distill'` or `'supervised'`, `supervised_loss` against `sources` (the teacher's estimates or the truth)."
     priors = PriorSet.of(priors, "elbo_loss")
     c, k, t = posterior.config, len(priors), mix.shape[-1]
     mean, log_std = posterior(mix, sigma)
-    if c.objective == "supervised":
-        if sources is None: raise ValueError("elbo_loss: the supervised objective needs the true sources")
+    if c.objective in ("distill", "supervised"):
+        if sources is None: raise ValueError(f"elbo_loss: the {c.objective} objective needs its targets (`sources`)")
         if c.supervised_loss == "si_sdr":
             loss = -si_sdr(mean, sources).clamp(max=50.0).mean()
             return loss, {"si_sdr": -loss.item()}
@@ -220,13 +225,21 @@ def main(argv=None) -> None:
     "Console entry point `dsp-train-posterior`."
     p = training_parser("dsp-train-posterior", "Train the amortised posterior for a set of toy priors on generated toy mixes.", "ElboConfig")
     p.add_argument("--priors", default="toy", help="folder of prior checkpoints or a shipped set (default: toy)")
-    p.add_argument("--objective", choices=["elbo", "supervised"], default="elbo", help="elbo: mixes only; supervised: (mix, sources) pairs, the upper bound")
+    p.add_argument("--objective", choices=["elbo", "distill", "supervised"], default="elbo",
+                   help="elbo: mixes only; distill: a teacher's estimates of mixes (--targets); supervised: (mix, sources) pairs, the upper bound")
+    p.add_argument("--targets", default="", help="objective distill: a folder of pseudo-targets (dsp-pseudo-targets)")
     p.add_argument("--length", type=int, default=4096, help="samples per training mix (default: 4096)")
     with console_errors(p, argv) as args:
         priors = load_priors(args.priors)
-        cfg = config_from(ElboConfig, {"objective": args.objective, **parse_overrides(args.set)})
+        cfg = config_from(ElboConfig, {"objective": args.objective, "targets": args.targets, **parse_overrides(args.set)})
         toy = ToyConfig(sample_rate=priors.sample_rate, segment_length=args.length, sources=tuple(priors.names))
-        def batches(step: int):
-            src = toy_sources(cfg.optim.batch_size, toy, seed=10_000_000 + step)
-            return (toy_mix(src), src) if cfg.objective == "supervised" else toy_mix(src)
+        if cfg.objective == "distill":
+            data = PseudoTargets(cfg.targets)
+            if (data.sources, data.sample_rate) != (priors.names, priors.sample_rate):
+                raise ValueError(f"{cfg.targets}: pseudo-targets of {data.sources} at {data.sample_rate} Hz, but the priors are {priors.names} at {priors.sample_rate} Hz")
+            batches = lambda step: data.batch(cfg.optim.batch_size, args.length, cfg.remix, torch.Generator().manual_seed(mix_seed(cfg.run.seed, step)))
+        else:
+            def batches(step: int):
+                src = toy_sources(cfg.optim.batch_size, toy, seed=10_000_000 + step)
+                return (toy_mix(src), src) if cfg.objective == "supervised" else toy_mix(src)
         with limit_threads(args.threads): train_posterior(priors, batches, cfg, out=args.out, progress=not args.quiet)
