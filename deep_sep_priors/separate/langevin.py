@@ -13,6 +13,7 @@ from torch import Tensor
 from ..audio import check_audio
 from ..priors import PriorSet
 from ..sampling import SAMPLERS, log_likelihood, sigma_schedule
+from .elbo import ElboOptions, elbo_separate, load_posterior_for
 from .masks import MaskSearchConfig, classifier_assignment, mask_search, take_sources
 from .registry import register_method
 
@@ -35,7 +36,8 @@ class LangevinConfig:
     rank_levels: int = 32  # levels of the diffusion bound that scores a source under a score-only prior
     likelihood_scale: float = 1.0  # multiplies the mixture gradient (1: the exact Gaussian likelihood above)
     noise: bool = True  # False: annealed MAP (gradient ascent), the noise-free ablation
-    init: str = "masks"  # "noise": x_k ~ N(0, sigma_max^2); "mix": x_k = m + sigma_max * z; "masks": each particle's mask search + sigma_max * z
+    init: str = "masks"  # "noise": x_k ~ N(0, sigma_max^2); "mix": x_k = m + sigma_max * z; "masks": each particle's mask search + sigma_max * z; "posterior": the learned separator's estimate + sigma_max * z (semi-amortised)
+    posterior: str = ""  # init="posterior": a posterior.pt (`25_elbo_separation`) or a shipped one by name, e.g. 'toy/distilled' 
     mask: MaskSearchConfig = field(default_factory=MaskSearchConfig)  # init="masks": the start's search (`21_mask_search`); --set mask.steps=50
     final_denoise: bool = True
     project: bool = False  # finally add (m - mean) to every source so that they average to the mix exactly
@@ -73,7 +75,7 @@ def langevin_separate(mix, priors, config: LangevinConfig = LangevinConfig(), ge
     b, k, t = mix.shape[0], len(priors), mix.shape[-1]
     same_device = generator is None or generator.device == mix.device  # a CPU generator still seeds the start of a CUDA run
     z = torch.randn(b, c.particles, k, t, generator=generator, device=generator.device if generator is not None else mix.device).to(mix.device)
-    if c.init not in ("noise", "mix", "masks"): raise ValueError(f"LangevinConfig.init: 'noise', 'mix' or 'masks', got {c.init!r}")
+    if c.init not in ("noise", "mix", "masks", "posterior"): raise ValueError(f"LangevinConfig.init: 'noise', 'mix', 'masks' or 'posterior', got {c.init!r}")
     if c.sampler not in SAMPLERS: raise ValueError(f"LangevinConfig.sampler: one of {list(SAMPLERS)}, got {c.sampler!r}")
     autocast = torch.autocast(mix.device.type, dtype=torch.bfloat16, enabled=c.bf16)
     if warm_start is not None:
@@ -83,6 +85,8 @@ def langevin_separate(mix, priors, config: LangevinConfig = LangevinConfig(), ge
         x0 = warm_start[:, None] + c.sigma_max * z
     elif c.init == "masks":
         with autocast: x0 = mask_search(mix, priors, c.mask, c.particles, generator, progress) + c.sigma_max * z
+    elif c.init == "posterior":
+        x0 = elbo_separate(mix, load_posterior_for(_start_posterior(c), priors, mix.device))[:, None] + c.sigma_max * z
     else:
         x0 = c.sigma_max * z + (mix[:, None, None] if c.init == "mix" else 0)
     score = lambda x, sigma: joint_score(priors, x, mix, sigma, c.likelihood_scale).float()
@@ -98,8 +102,13 @@ def langevin_separate(mix, priors, config: LangevinConfig = LangevinConfig(), ge
         if c.classify_final and priors.classifier is not None and k > 1: est = take_sources(est, classifier_assignment(priors, est, c.sigma_min))
     return est[0] if single else est
 
+def _start_posterior(c: LangevinConfig) -> ElboOptions:
+    if not c.posterior: raise ValueError("LangevinConfig.init='posterior' needs a posterior: --set posterior=PATH (a posterior.pt) or a shipped name")
+    return ElboOptions(posterior=c.posterior)
+
 @register_method("diffusion", LangevinConfig, label="Langevin / reverse diffusion", aliases=("langevin",), renamed=MASK_OPTIONS_RENAMED,
-                 summary="posterior sampling under the priors: a mask search, then reverse diffusion (LangevinConfig)")
+                 summary="posterior sampling under the priors: a mask search (or a learned separator's estimate), then reverse diffusion (LangevinConfig)",
+                 setup=lambda priors, c: load_posterior_for(_start_posterior(c), priors, priors.device) if c.init == "posterior" else None)
 def diffusion_method(mix: Tensor, priors: PriorSet, config: LangevinConfig, generator: torch.Generator | None) -> Tensor:
     "Method 'diffusion' (old name 'langevin'): `langevin_separate` of mixes `(batch, time)` -> `(batch, n_sources, time)`."
     return langevin_separate(mix, priors, config, generator=generator)
