@@ -10,6 +10,7 @@ One row per (configuration, threads):
     GFLOP/mix     the evaluations' FLOPs per mix (scaled by the segment lengths actually evaluated); separator work outside the priors not counted
     GFLOP/s       GFLOP/mix / s/mix: what the run achieved
     s/mix         wall seconds per 1-s mix (mean over the mixes; a batch's time is shared by its mixes; CUDA synchronised)
+    x real time   the real-time factor: seconds of audio separated per second, 1 / s/mix (start-up, e.g. loading a network, excluded)
     BASIS/this    the BASIS row's s/mix over this row's, at the same thread count
     bound s       the FLOP-bound time: GFLOP/mix / this machine's peak (a large torch.mm in the run's dtype, at that thread count)
     RSS MB        the process's peak resident memory so far (resource.getrusage); on CUDA also the peak allocated GPU memory of the row
@@ -23,6 +24,7 @@ here it is N(0, sigma_max^2) (`init="noise"`). `--reference-set` changes it (e.g
 
     python3 tools/bench_separation.py --n 1 --threads 1 --set n_levels=5 mask.steps=5 --reference-n 1
     python3 tools/bench_separation.py --device cuda --n 4 --threads 1 [--bf16]
+    python3 tools/bench_separation.py --method elbo --set posterior=toy/distilled --n 16 --threads 1 --no-reference   # the learned separator's real-time factor
 """
 from __future__ import annotations
 
@@ -135,7 +137,7 @@ def measure(label: str, method_name: str, options: dict, priors: PriorSet, mix, 
     s = sum(seconds) / n
     row = {"config": label, "threads": threads, "mixes": n, "batch": batch, "evals/mix": sum(rows.values()) / k,
            "per prior": "/".join(f"{r:g}" for r in rows.values()), "GFLOP/eval": gflop_eval, "GFLOP/mix": gflop_mix,
-           "GFLOP/s": gflop_mix / s, "s/mix": s, "bound s": gflop_mix / peak, "RSS MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+           "GFLOP/s": gflop_mix / s, "s/mix": s, "x real time": 1 / s, "bound s": gflop_mix / peak, "RSS MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
            "SI-SDR": sum(scores) / n}
     if device.type == "cuda": row["GPU MB"] = torch.cuda.max_memory_allocated(device) / 2**20
     return row
@@ -186,7 +188,7 @@ def main(argv=None) -> None:
                 ref = rows[-1]["s/mix"] if n_ref else None
                 for r in rows[-len(todo):]: r["BASIS/this"] = ref / r["s/mix"] if ref else float("nan")
         table = pd.DataFrame(rows).set_index(["config", "threads"])
-        order = ["mixes", "batch", "evals/mix", "per prior", "GFLOP/eval", "GFLOP/mix", "GFLOP/s", "s/mix", "BASIS/this", "bound s", "peak GFLOP/s", "RSS MB", "GPU MB", "SI-SDR"]
+        order = ["mixes", "batch", "evals/mix", "per prior", "GFLOP/eval", "GFLOP/mix", "GFLOP/s", "s/mix", "x real time", "BASIS/this", "bound s", "peak GFLOP/s", "RSS MB", "GPU MB", "SI-SDR"]
         with pd.option_context("display.width", 250, "display.max_columns", 30, "display.float_format", lambda v: f"{v:.4g}" if abs(v) < 1e4 else f"{v:.0f}"):
             print(table[[c for c in order if c in table]].to_string())
 
