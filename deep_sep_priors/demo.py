@@ -24,8 +24,8 @@ from .separate.api import as_priors
 __all__ = ['POSTERIOR_HINT', 'QUICK', 'write_wavs', 'run_demo', 'main']
 
 # %% ../nbs/28_demo.ipynb #318acc62
-POSTERIOR_HINT = ("The ELBO row uses the shipped toy posterior unless told --posterior PATH (train your own with "
-                  "`dsp-train-posterior --priors toy --out runs/posterior/elbo`) or --no-elbo.")
+POSTERIOR_HINT = ("The amortised posterior's row uses the shipped toy/distilled unless told --posterior PATH (train your own with "
+                  "`dsp-train-posterior`, see its --objective) or --no-elbo.")
 
 # %% ../nbs/28_demo.ipynb #b218f7df
 def write_wavs(out: Path, mix: Tensor, sources: Tensor, estimates: dict[str, Tensor], folders: dict[str, str], names, sample_rate: int) -> list[Path]:
@@ -74,8 +74,8 @@ def main(argv=None) -> None:
     p.add_argument("--n", type=int, default=None, help="number of mixes (default: 8; --quick: 2)")
     p.add_argument("--length", type=int, default=None, help="samples per mix at 16 kHz (default: 8192; --quick: 4096)")
     p.add_argument("--seed", type=int, default=DEMO_SEED, help=f"seed of the mixes and the sampler (default: {DEMO_SEED})")
-    p.add_argument("--posterior", default=None, help="posterior.pt of the ELBO separator (dsp-train-posterior), or a shipped one by name (default: toy)")
-    p.add_argument("--no-elbo", action="store_true", help="skip the ELBO posterior")
+    p.add_argument("--posterior", default=None, help="posterior.pt of the amortised separator (dsp-train-posterior), or a shipped one by name (default: toy/distilled)")
+    p.add_argument("--no-elbo", action="store_true", help="skip the amortised posterior")
     p.add_argument("--no-nmf", action="store_true", help="skip the NMF baseline")
     p.add_argument("--threads", type=int, default=None, help="torch and BLAS threads (default: the libraries' choice); on a busy machine use its free cores")
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="options of the diffusion separator (LangevinConfig), e.g. n_levels=200 mask.steps=50")

@@ -71,8 +71,8 @@ class ElboConfig:
 # %% ../../nbs/25_elbo_separation.ipynb #f6580f25
 def posterior_path(name_or_path) -> Path:
     """A posterior checkpoint: an existing file, or a shipped one by name: 'toy' (the ELBO posterior for the shipped toy priors,
-    `checkpoints/toy_posterior/elbo.pt`), 'toy/supervised' (the same network trained supervised: an upper bound, not a method) or 'toy/supervised_masks'
-    (the mask network trained supervised)."""
+    `checkpoints/toy_posterior/elbo.pt`), 'toy/supervised' (the same network trained supervised: an upper bound, not a method), 'toy/supervised_masks'
+    (the mask network trained supervised: the upper bound) or 'toy/distilled' (the mask network distilled from the sampler on mixes only: the default)."""
     path = Path(name_or_path)
     if path.is_file(): return path
     name, _, kind = str(name_or_path).partition("/")
@@ -187,13 +187,13 @@ def elbo_separate(mix, posterior: PosteriorNet, sigma: float | None = None) -> T
 @dataclass
 class ElboOptions:
     "Options of the `elbo` method of `separate` / `dsp-separate`."
-    posterior: str = "toy"  # a posterior.pt written by train_posterior, or a shipped one by name ('toy': for the toy priors)
+    posterior: str = "toy/distilled"  # a posterior.pt written by train_posterior, or a shipped one by name ('toy/distilled': the sampler distilled on mixes; 'toy': the seed's ELBO U-Net)
     sigma: float | None = None  # prior level the posterior is evaluated at (None: its sigma_end)
 
 @dataclass
 class SupervisedOptions(ElboOptions):
     "Options of the `supervised` evaluation row: a posterior trained on (mix, sources) pairs."
-    posterior: str = "toy/supervised"
+    posterior: str = "toy/supervised_masks"  # the mask network trained on pairs ('toy/supervised': the U-Net, before 2026-12-07)
 
 @functools.lru_cache(maxsize=4)
 def _load_posterior(path: str, mtime: float, device: str) -> PosteriorNet:
@@ -207,7 +207,7 @@ def load_posterior_for(options: ElboOptions, priors, device, objective: str | No
     if objective is not None and post.config.objective != objective: raise ValueError(f"{path}: trained with objective {post.config.objective!r}, not {objective!r}")
     return post
 
-@register_method("elbo", ElboOptions, label="ELBO posterior", summary="the amortised posterior trained on mixes only, one forward pass (ElboOptions)",
+@register_method("elbo", ElboOptions, label="amortised posterior", summary="the amortised posterior trained on mixes only (default: the sampler distilled into a mask network), one forward pass (ElboOptions)",
                  setup=lambda priors, options: load_posterior_for(options, priors, priors.device))
 def elbo_method(mix: Tensor, priors: PriorSet, options: ElboOptions, generator=None) -> Tensor:
     "Method 'elbo': the amortised posterior's means for mixes `(batch, time)` -> `(batch, n_sources, time)`."
