@@ -13,8 +13,8 @@ DEVICE = os.environ.get("DSP_TEST_DEVICE", "cuda")
 pytestmark = [pytest.mark.cuda,
               pytest.mark.skipif(DEVICE.startswith("cuda") and not torch.cuda.is_available(), reason="needs a CUDA GPU (DSP_TEST_DEVICE=cpu runs these on the CPU)")]
 
-METHODS = ("diffusion", "nmf", "elbo", "oracle", "mix", "supervised")  # the registry's (checked below), listed so collection imports nothing
-FAST = {"diffusion": {"n_levels": 5, "mask": {"steps": 5}, "noise": False}}  # noise-free: deterministic, so CPU and GPU can be compared
+METHODS = ("diffusion", "semi", "nmf", "elbo", "oracle", "mix", "supervised")  # the registry's (checked below), listed so collection imports nothing
+FAST = {"diffusion": {"n_levels": 5, "mask": {"steps": 5}, "noise": False}, "semi": {"n_levels": 5, "noise": False}}  # noise-free: deterministic, so CPU and GPU can be compared
 KINDS = ("score", "flow", "spectral_flow", "gaussian")
 
 
@@ -185,3 +185,18 @@ def test_mask_posterior_training_on_device(objective, toy, tmp_path):
     loaded = PosteriorNet.load(tmp_path / "posterior.pt")
     assert loaded.device.type == "cpu" and loaded.metadata["steps"] == 3
     assert agreement_db(elbo_separate(mix, loaded), est) > 40
+
+
+def test_distillation_on_device(toy, tmp_path):
+    "The teacher writes pseudo-targets from priors on the device; a mask posterior distils them there (`25b_pseudo_targets`)."
+    from deep_sep_priors.separate.distill import PseudoTargetConfig, PseudoTargets, make_pseudo_targets
+    from deep_sep_priors.separate.elbo import ElboConfig, elbo_separate, train_posterior
+    from deep_sep_priors.training import config_from
+    priors, _, mix, _ = toy
+    teacher = PseudoTargetConfig(n=2, length=4096, shard_size=2, options={"n_levels": 3, "mask": {"steps": 3, "classify_steps": [], "regroup_steps": []}})
+    data = PseudoTargets(make_pseudo_targets(priors, tmp_path / "targets", teacher, progress=False))
+    assert data.estimates.shape == (2, 4, 4096) and data.estimates.device.type == "cpu" and torch.isfinite(data.estimates).all()
+    cfg = config_from(ElboConfig, {"network": "masks", "objective": "distill", "targets": str(tmp_path / "targets"), "supervised_loss": "si_sdr",
+                                   "masks": {"channels": 4, "dilations": [1, 2]}, "optim": {"steps": 2, "batch_size": 2, "warmup": 1}})
+    post = train_posterior(priors, lambda step: data.batch(2, 2048, 1.0, torch.Generator().manual_seed(step)), cfg, progress=False, device=DEVICE)
+    check_estimates(elbo_separate(mix.to(DEVICE), post), (2, 4, 4096))
