@@ -65,7 +65,7 @@ def run_demo(out="dsp_demo", n_mixes: int = 8, length: int = 8192, methods=SEPAR
     return table
 
 # %% ../nbs/28_demo.ipynb #bd84499c
-QUICK = dict(n=2, length=4096, options={"n_levels": 10, "mask": {"steps": 20}})
+QUICK = dict(n=2, length=4096, options={"n_levels": 10, "mask": {"steps": 20}}, semi={"n_levels": 10})
 
 def main(argv=None) -> None:
     "Console entry point `dsp-demo`."
@@ -74,8 +74,8 @@ def main(argv=None) -> None:
     p.add_argument("--n", type=int, default=None, help="number of mixes (default: 8; --quick: 2)")
     p.add_argument("--length", type=int, default=None, help="samples per mix at 16 kHz (default: 8192; --quick: 4096)")
     p.add_argument("--seed", type=int, default=DEMO_SEED, help=f"seed of the mixes and the sampler (default: {DEMO_SEED})")
-    p.add_argument("--posterior", default=None, help="posterior.pt of the amortised separator (dsp-train-posterior), or a shipped one by name (default: toy/distilled)")
-    p.add_argument("--no-elbo", action="store_true", help="skip the amortised posterior")
+    p.add_argument("--posterior", default=None, help="posterior.pt of the amortised separator (dsp-train-posterior), or a shipped one by name; also the start of semi (default: toy/distilled)")
+    p.add_argument("--no-elbo", action="store_true", help="skip the amortised posterior and the semi-amortised sampler started from it")
     p.add_argument("--no-nmf", action="store_true", help="skip the NMF baseline")
     p.add_argument("--threads", type=int, default=None, help="torch and BLAS threads (default: the libraries' choice); on a busy machine use its free cores")
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="options of the diffusion separator (LangevinConfig), e.g. n_levels=200 mask.steps=50")
@@ -85,8 +85,9 @@ def main(argv=None) -> None:
     with console_errors(p, argv) as args:
         diffusion = {**(QUICK["options"] if args.quick else {}), **parse_overrides(args.set)}
         n, length = args.n or (QUICK["n"] if args.quick else 8), args.length or (QUICK["length"] if args.quick else 8192)
-        methods = ("nmf",) * (not args.no_nmf) + ("diffusion",) + ("elbo",) * (not args.no_elbo)
-        options = {"diffusion": diffusion, **({"elbo": {"posterior": args.posterior}} if args.posterior else {})}
+        methods = ("nmf",) * (not args.no_nmf) + ("diffusion",) + ("semi", "elbo") * (not args.no_elbo)
+        start = {"posterior": args.posterior} if args.posterior else {}  # the amortised posterior, also the start of `semi`
+        options = {"diffusion": diffusion, "semi": {**(QUICK["semi"] if args.quick else {}), **start}, **({"elbo": start} if start else {})}
         run_demo(args.out, n, length, methods, options, args.seed, args.threads, not args.quiet, overwrite=args.overwrite)
 
 # %% ../nbs/28_demo.ipynb #4fc508c8
