@@ -41,12 +41,13 @@ class ElboConfig:
                                                "bottleneck_dilations": (1, 2, 4, 8), "emb_dim": 64, "sigma_data": 0.5})  # network="unet"
     network: str = "unet"  # "unet": the waveform U-Net (`net`); "masks": `HarmonicMaskNet` (`masks`), masks of the mix's STFT (`25a_mask_network`; they do not depend on sigma)
     masks: dict = field(default_factory=dict)  # network="masks": `MaskNetConfig` fields that differ from its defaults
-    objective: str = "elbo"  # "elbo": mixes only; "distill": mixes and a teacher's estimates of them (`targets`); "supervised": (mix, sources) pairs, the upper bound
+    objective: str = "elbo"  # "elbo": mixes only; "red": mixes only, RED-diff (below); "distill": mixes and a teacher's estimates of them (`targets`); "supervised": (mix, sources) pairs, the upper bound
     supervised_loss: str = "mse"  # "distill" and "supervised": "mse": squared error; "si_sdr": negative SI-SDR per source (capped at 50 dB), which weighs quiet sources like loud ones
     targets: str = ""  # objective="distill": a folder of pseudo-targets (`make_pseudo_targets`, `25b_pseudo_targets`)
     remix: float = 1.0  # objective="distill": the fraction of training rows remixed from estimates of different mixes (`PseudoTargets.batch`)
-    sigma_start: float = 1.0  # the priors' smoothing level at the start of training ...
-    sigma_end: float = 0.01  # ... annealed geometrically to this one, at which separation runs
+    init_from: str = ""  # a posterior checkpoint (or shipped name, e.g. 'toy/distilled') of the same network whose weights start the training: a fine-tune
+    sigma_start: float = 1.0  # the priors' smoothing level at the start of training ... (objective="red": the largest noise level drawn)
+    sigma_end: float = 0.01  # ... annealed geometrically to this one, at which separation runs (objective="red": the smallest)
     beta: float = 1.0  # weight of the prior and entropy terms
     likelihood_scale: float = 1.0  # gamma^2 = sigma^2 / (K * likelihood_scale); 1 matches the Langevin separator
     mixture_consistent: bool = True  # the means average to the mix exactly
@@ -55,7 +56,8 @@ class ElboConfig:
     run: RunConfig = field(default_factory=RunConfig)
 
     def __post_init__(self):
-        if self.objective not in ("elbo", "distill", "supervised"): raise ValueError(f"ElboConfig.objective: 'elbo', 'distill' or 'supervised', got {self.objective!r}")
+        if self.objective not in ("elbo", "red", "distill", "supervised"): raise ValueError(f"ElboConfig.objective: 'elbo', 'red', 'distill' or 'supervised', got {self.objective!r}")
+        if self.objective == "red" and self.network == "unet" and not self.mixture_consistent: raise ValueError("ElboConfig: objective 'red' needs mixture-consistent means (mixture_consistent=True or network='masks')")
         if (self.objective == "distill") != bool(self.targets): raise ValueError("ElboConfig.targets: a folder of pseudo-targets with objective='distill', and only then")
         if not 0 <= self.remix <= 1: raise ValueError(f"ElboConfig.remix: a fraction in [0, 1], got {self.remix}")
         if self.network not in ("unet", "masks"): raise ValueError(f"ElboConfig.network: 'unet' or 'masks', got {self.network!r}")
@@ -134,10 +136,19 @@ class PosteriorNet(Checkpointable, nn.Module):
 
 # %% ../../nbs/25_elbo_separation.ipynb #4c9be7c4
 def elbo_loss(posterior: PosteriorNet, priors, mix: Tensor, sigma: float, sources: Tensor | None = None) -> tuple[Tensor, dict]:
-    "Negative ELBO per sample of `mix` `(batch, time)`; for `objective='distill'` or `'supervised'`, `supervised_loss` against `sources` (the teacher's estimates or the truth)."
+    """Negative ELBO per sample of `mix` `(batch, time)`; for `objective='red'` the RED-diff surrogate; for `'distill'` or `'supervised'`,
+    `supervised_loss` against `sources` (the teacher's estimates or the truth)."""
     priors = PriorSet.of(priors, "elbo_loss")
     c, k, t = posterior.config, len(priors), mix.shape[-1]
     mean, log_std = posterior(mix, sigma)
+    if c.objective == "red":  # RED-diff: the gradient in each mean is mean - D(mean + sigma * eps), sigma log-uniform per mix; the means obey the mix exactly
+        lo, hi = math.log(c.sigma_end), math.log(c.sigma_start)
+        level = torch.exp(lo + (hi - lo) * torch.rand(mix.shape[0], device=mix.device, dtype=mix.dtype))[:, None, None]
+        with torch.no_grad():
+            noisy = mean + level * torch.randn_like(mean)
+            residual = mean - (noisy + level**2 * priors.score(noisy, level[:, 0, 0]))  # mean - the priors' denoised estimate (Tweedie)
+        loss = c.beta * (residual * mean).sum() / mean.numel()  # a surrogate: its gradient in `mean` is the residual
+        return loss, {"residual": residual.pow(2).mean().sqrt().item()}
     if c.objective in ("distill", "supervised"):
         if sources is None: raise ValueError(f"elbo_loss: the {c.objective} objective needs its targets (`sources`)")
         if c.supervised_loss == "si_sdr":
@@ -164,10 +175,15 @@ def train_posterior(priors, batches: Callable[[int], Tensor | tuple[Tensor, Tens
     device = torch.device(device) if device is not None else priors.device
     torch.manual_seed(config.run.seed)
     net = PosteriorNet(priors.names, priors.sample_rate, config).to(device)
+    if config.init_from:  # a fine-tune: the weights of another run of the same network (a resumed run takes its own from last.pt)
+        start = PosteriorNet.load(config.init_from).check_priors(priors)
+        if (start.config.network, start.config.net, start.config.masks) != (config.network, config.net, config.masks):
+            raise ValueError(f"ElboConfig.init_from: {config.init_from} is another network ({start.config.network}, {start.config.masks or start.config.net})")
+        net.load_state_dict(start.state_dict())
     def loss_fn(model, batch, step):
         mix, sources = batch if isinstance(batch, tuple) else (batch, None)
         loss, stats = elbo_loss(model, priors, mix, config.sigma_at(step), sources)
-        return loss, {"sigma": config.sigma_at(step), **stats}
+        return loss, ({"sigma": config.sigma_at(step)} if config.objective == "elbo" else {}) | stats
     prior_steps = [getattr(p, "metadata", {}).get("steps") for p in priors.values()]
     return fit(net, loss_fn, batches, config.optim, config.run, out, config=asdict(config), model_file="posterior.pt", metadata=lambda step: {"priors": prior_steps},
                device=device, resume=resume, progress=progress, desc=f"posterior ({config.objective})", until=until)
@@ -225,8 +241,8 @@ def main(argv=None) -> None:
     "Console entry point `dsp-train-posterior`."
     p = training_parser("dsp-train-posterior", "Train the amortised posterior for a set of toy priors on generated toy mixes.", "ElboConfig")
     p.add_argument("--priors", default="toy", help="folder of prior checkpoints or a shipped set (default: toy)")
-    p.add_argument("--objective", choices=["elbo", "distill", "supervised"], default="elbo",
-                   help="elbo: mixes only; distill: a teacher's estimates of mixes (--targets); supervised: (mix, sources) pairs, the upper bound")
+    p.add_argument("--objective", choices=["elbo", "red", "distill", "supervised"], default="elbo",
+                   help="elbo, red: mixes only (the ELBO; RED-diff, best with --set init_from=...); distill: a teacher's estimates of mixes (--targets); supervised: (mix, sources) pairs, the upper bound")
     p.add_argument("--targets", default="", help="objective distill: a folder of pseudo-targets (dsp-pseudo-targets)")
     p.add_argument("--length", type=int, default=4096, help="samples per training mix (default: 4096)")
     with console_errors(p, argv) as args:
