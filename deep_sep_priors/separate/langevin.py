@@ -19,7 +19,7 @@ from .registry import register_method
 
 # %% auto #0
 __all__ = ['MASK_OPTIONS_RENAMED', 'LangevinConfig', 'joint_score', 'rank_particles', 'langevin_separate', 'diffusion_method',
-           'SemiAmortisedConfig', 'semi_method']
+           'SemiAmortisedConfig']
 
 # %% ../../nbs/22_langevin_separation.ipynb #287fa7cb
 @dataclass
@@ -107,11 +107,15 @@ def _start_posterior(c: LangevinConfig) -> ElboOptions:
     if not c.posterior: raise ValueError("LangevinConfig.init='posterior' needs a posterior: --set posterior=PATH (a posterior.pt) or a shipped name")
     return ElboOptions(posterior=c.posterior)
 
+def _load_start(priors: PriorSet, c: LangevinConfig) -> None:
+    "The methods' one-time work: load the posterior of a learned start (checked against `priors`)."
+    if c.init == "posterior": load_posterior_for(_start_posterior(c), priors, priors.device)
+
 @register_method("diffusion", LangevinConfig, label="Langevin / reverse diffusion", aliases=("langevin",), renamed=MASK_OPTIONS_RENAMED,
                  summary="posterior sampling under the priors: a mask search (or a learned separator's estimate), then reverse diffusion (LangevinConfig)",
-                 setup=lambda priors, c: load_posterior_for(_start_posterior(c), priors, priors.device) if c.init == "posterior" else None)
+                 setup=_load_start)
 def diffusion_method(mix: Tensor, priors: PriorSet, config: LangevinConfig, generator: torch.Generator | None) -> Tensor:
-    "Method 'diffusion' (old name 'langevin'): `langevin_separate` of mixes `(batch, time)` -> `(batch, n_sources, time)`."
+    "Methods 'diffusion' (old name 'langevin') and 'semi' (other defaults): `langevin_separate` of mixes `(batch, time)` -> `(batch, n_sources, time)`."
     return langevin_separate(mix, priors, config, generator=generator)
 
 @dataclass
@@ -121,9 +125,5 @@ class SemiAmortisedConfig(LangevinConfig):
     posterior: str = "toy/distilled"  # the toy priors' distilled mask network (`25b_pseudo_targets`); other priors need their own
     classify_final: bool = False  # the start already assigns the tones; the classifier's final verdict swapped sawtooth and triangle in 5 of 64 mixes
 
-@register_method("semi", SemiAmortisedConfig, label="semi-amortised (learned start + diffusion)", renamed=MASK_OPTIONS_RENAMED,
-                 summary="the learned separator's estimate refined by 30 levels of reverse diffusion under the priors (SemiAmortisedConfig)",
-                 setup=lambda priors, c: load_posterior_for(_start_posterior(c), priors, priors.device) if c.init == "posterior" else None)
-def semi_method(mix: Tensor, priors: PriorSet, config: SemiAmortisedConfig, generator: torch.Generator | None) -> Tensor:
-    "Method 'semi': `langevin_separate` from the posterior's estimate, for mixes `(batch, time)` -> `(batch, n_sources, time)`."
-    return langevin_separate(mix, priors, config, generator=generator)
+register_method("semi", SemiAmortisedConfig, label="semi-amortised (learned start + diffusion)", renamed=MASK_OPTIONS_RENAMED, setup=_load_start,
+                summary="the learned separator's estimate refined by 30 levels of reverse diffusion under the priors (SemiAmortisedConfig)")(diffusion_method)
