@@ -33,7 +33,7 @@ from .priors import Prior, PriorSet
 from .sampling import Trajectory, sigma_schedule
 from .separate.api import as_priors, read_mix, separate
 from .separate.elbo import ElboOptions, load_posterior_for
-from .separate.langevin import LangevinConfig, langevin_separate
+from .separate.langevin import LangevinConfig, SemiAmortisedConfig, langevin_separate
 from .separate.registry import get_method, level_gain
 
 # %% auto #0
@@ -118,11 +118,12 @@ class SeparationExplorer(_Explorer):
     """Listen to and look at separations of a few mixes: pick a mix and a method, scrub a recorded Langevin trajectory with the step
     slider, remix the estimates with per-source gains. Results are cached per (method, mix): moving a slider never recomputes."""
     def __init__(self, mixes, sources: Tensor | None = None, priors="toy", sample_rate: int | None = None, labels=None,
-                 langevin: LangevinConfig = LangevinConfig(), posterior=None, seed: int = DEMO_SEED, method: str = "diffusion",
+                 langevin: LangevinConfig = LangevinConfig(), posterior="auto", seed: int = DEMO_SEED, method: str = "diffusion",
                  max_record: int | None = None, threads: int | None = None, device=None):
         """`mixes`: `(n, time)` tensor or a list of `(time,)` / `(channels, time)` tensors at `sample_rate` (default: the priors' rate);
         `sources` `(n, n_sources, time)`: the truth, which enables SI-SDR, the truth players, NMF and the oracle mask;
-        `posterior`: what `separate`'s ELBO method takes (a `posterior.pt` path), which enables that method. Mixes of at most `max_record` samples at the priors' rate
+        `posterior`: a `posterior.pt` path or a shipped posterior's name, which enables the learned separator (`elbo`) and the sampler started
+        from it (`semi`); "auto": the shipped default (`ElboOptions().posterior`) if it separates the priors' sources; None: neither. Mixes of at most `max_record` samples at the priors' rate
         (default: the chunk `separate` would use) are separated in one piece with the trajectory recorded; longer ones through `separate`.
         `threads`: torch and BLAS threads while separating (None: the libraries' choice)."""
         self.priors = _priors_on(priors, device)
@@ -131,8 +132,7 @@ class SeparationExplorer(_Explorer):
         self.mixes, self.rates = self._read(mixes, sample_rate)
         self.sources = None if sources is None else self._check_sources(sources)
         self.langevin, self.seed, self.threads = langevin, seed, threads
-        self.posterior = None if posterior is None else str(Path(posterior))
-        if self.posterior is not None: load_posterior_for(ElboOptions(self.posterior), self.priors, self.priors.device)  # a wrong file fails now
+        self.posterior = self._posterior(posterior)
         self.cache: dict[tuple[str, int], Separation] = {}
         self.runs = 0  # separations computed (not served from the cache)
         self._build(labels, method)
@@ -157,6 +157,16 @@ class SeparationExplorer(_Explorer):
         read = [read_mix(x, sample_rate, name=f"mix {i}") for i, x in enumerate(mixes)]
         return [x.cpu() for x, _ in read], [r or self.rate for _, r in read]
 
+    def _posterior(self, posterior) -> str | None:
+        "The posterior `posterior` names, checked against the priors now (\"auto\": the shipped default, or None where it does not fit)."
+        if posterior is None: return None
+        name = ElboOptions().posterior if posterior == "auto" else str(posterior)
+        try: load_posterior_for(ElboOptions(name), self.priors, self.priors.device)  # a wrong file fails now
+        except (ValueError, FileNotFoundError):
+            if posterior == "auto": return None
+            raise
+        return name
+
     def _check_sources(self, sources) -> Tensor:
         sources = check_audio(sources, name="SeparationExplorer: sources", ndim=3).cpu()
         if sources.shape[:2] != (len(self.mixes), len(self.names)) or any(m.shape[-1] != sources.shape[-1] for m in self.mixes):
@@ -165,8 +175,8 @@ class SeparationExplorer(_Explorer):
 
     @property
     def methods(self) -> list[str]:
-        "The methods on offer: Langevin, ELBO with a posterior, NMF and the oracle mask with the truth, and the mix itself."
-        return ["diffusion"] + ["elbo"] * (self.posterior is not None) + ["nmf", "oracle"] * (self.sources is not None) + ["mix"]
+        "The methods on offer: Langevin, with a posterior the sampler from its start and the posterior itself, NMF and the oracle mask with the truth, and the mix."
+        return ["diffusion"] + ["semi", "elbo"] * (self.posterior is not None) + ["nmf", "oracle"] * (self.sources is not None) + ["mix"]
 
     def recordable(self, i: int) -> bool:
         "Whether mix `i` is separated in one piece with its trajectory recorded (at the priors' rate, a multiple of their length unit, short enough)."
@@ -192,12 +202,13 @@ class SeparationExplorer(_Explorer):
     def _separate(self, method: str, i: int) -> Separation:
         mix, rate, c = self.mixes[i], self.rates[i], self.langevin
         gain = level_gain(mix[None], self.priors)[0]  # the level rule of Method.run, which this recorded run bypasses
-        if method == "diffusion" and self.recordable(i) and c.particles == 1 and gain > 0:
+        if method == "semi": c = SemiAmortisedConfig(posterior=self.posterior)
+        if method in ("diffusion", "semi") and self.recordable(i) and c.particles == 1 and gain > 0:
             trajectory = Trajectory()  # (levels, batch 1, particle 1, n_sources, time)
             est = langevin_separate(mix * gain, self.priors, c, generator=torch.Generator().manual_seed(self.seed), callback=trajectory) / gain
             return Separation(est.cpu(), (trajectory.stack()[:, 0, 0] / gain).cpu(), sigma_schedule(c.sigma_max, c.sigma_min, c.n_levels, c.rho))
-        if method in ("diffusion", "elbo"):
-            options = {"config": c} if method == "diffusion" else {"posterior": self.posterior}
+        if method in ("diffusion", "semi", "elbo"):
+            options = {"config": c} if method != "elbo" else {"posterior": self.posterior}
             est = separate(mix, self.priors, method, sample_rate=rate, seed=self.seed, progress=False, **options)
             return Separation(torch.stack(list(est.values())).cpu())
         with threadpool_limits(1):  # NMF's matrices are tiny: more BLAS threads only fight for the cores (40 s instead of 2 on a busy 2-core CPU)

@@ -39,7 +39,8 @@ from ..evaluate import label
 from ..metrics import bss_eval, results_table, si_sdr
 from ..priors import load_priors
 from ..separate.api import separate
-from ..separate.elbo import ElboConfig, PosteriorNet, load_posterior_for, train_posterior
+from ..separate.distill import PseudoTargetConfig, make_pseudo_targets
+from ..separate.elbo import ElboConfig, PosteriorNet, distill_batches, load_posterior_for, train_posterior
 from ..separate.langevin import LangevinConfig
 from ..separate.registry import get_method
 from ..train import TrainConfig, train_prior
@@ -48,9 +49,9 @@ from ..training import config_from
 # %% auto #0
 __all__ = ['STAGES', 'RECIPE_METHODS', 'POSTERIOR', 'TINY_PRIOR', 'TINY_TRAIN', 'TINY', 'BOOKKEEPING', 'MusdbRecipe', 'prepare',
            'prior_finished', 'train_commands', 'collect_priors', 'train_priors', 'markdown_table', 'likelihood_data',
-           'likelihood_markdown', 'stem_likelihoods', 'posterior_batches', 'train_posteriors', 'item_name',
-           'select_test_items', 'load_item', 'separators', 'separate_test_set', 'score_item', 'results_summary',
-           'evaluate_estimates', 'run_recipe', 'main']
+           'likelihood_markdown', 'stem_likelihoods', 'posterior_batches', 'diffusion_config', 'recipe_pseudo_targets',
+           'train_posteriors', 'item_name', 'select_test_items', 'load_item', 'separators', 'separate_test_set',
+           'score_item', 'results_summary', 'evaluate_estimates', 'run_recipe', 'main']
 
 # %% ../../nbs/30_musdb_recipe.ipynb #20eabc9d
 STAGES = ("prepare", "train", "likelihood", "posterior", "separate", "evaluate")
@@ -64,7 +65,7 @@ TINY_PRIOR = {  # per prior kind: a network that trains in seconds on a CPU
     "flow": {"n_channels": 8, "n_levels": 2, "steps_per_level": 2, "hidden": 16, "n_layers": 2, "cond_dim": 8, "data_var": 0.01}}
 TINY_TRAIN = {"data.segment_length": 1024, "optim.steps": 20, "optim.batch_size": 4, "optim.warmup": 2, "run.eval_every": 10, "run.ckpt_every": 10, "run.eval_examples": 8}
 TINY = {"posterior": {"net": {"channels": (8, 8), "strides": (4,), "blocks": 1, "kernel_size": 3, "bottleneck_dilations": (1,), "emb_dim": 8},
-                      "steps": 10, "batch_size": 4, "warmup": 2, "ckpt_every": 5},
+                      "steps": 10, "batch_size": 4, "warmup": 2, "ckpt_every": 5}, "pseudo_targets": {"n": 4, "shard_size": 2},
         "test_seconds": 1.0, "cuts_per_track": 2, "langevin": {"n_levels": 4}, "nmf_components": 4, "nmf_examples": 8, "likelihood_levels": 4}
 
 def _override(key: str, value) -> str:
@@ -88,6 +89,8 @@ class MusdbRecipe:
     methods: tuple = RECIPE_METHODS  # registry names of the rows beside the floor; elbo / supervised need the posterior stage
     posterior: dict = field(default_factory=lambda: dict(POSTERIOR))  # ElboConfig fields of the posterior (the objective is set per row)
     posterior_segment: int | None = None  # length of the training mixes in samples (default: the priors' segment_length)
+    learned: str = "elbo"  # how the 'elbo' row's posterior learns from mixes only: "elbo" (the seed's objective), "red" (RED-diff) or "distill" (it regresses on the teacher's estimates of training mixes, `pseudo_targets`)
+    pseudo_targets: dict = field(default_factory=lambda: {"n": 512})  # learned="distill": PseudoTargetConfig fields (n, shard_size, method, options); the default teacher is the 'diffusion' row
     test_seconds: float | None = None  # None: whole test tracks (SiSEC); else `cuts_per_track` seeded cuts of this many seconds per track
     cuts_per_track: int = 1
     mixture: str = "mean"  # "mean": the mean of the decoded stems; "real": MUSDB's mixture.wav divided by the number of stems
@@ -126,6 +129,9 @@ class MusdbRecipe:
         if min(self.cuts_per_track, self.workers, self.batch_size, self.likelihood_cuts, self.likelihood_levels) < 1:
             raise ValueError("MusdbRecipe: cuts_per_track, workers, batch_size, likelihood_cuts and likelihood_levels must be >= 1")
         if not self.likelihood_sigmas or min(self.likelihood_sigmas) <= 0: raise ValueError(f"MusdbRecipe.likelihood_sigmas: one or more levels > 0, got {list(self.likelihood_sigmas)}")
+        if self.learned not in ("elbo", "red", "distill"): raise ValueError(f"MusdbRecipe.learned: 'elbo', 'red' or 'distill', got {self.learned!r}")
+        allowed = {f.name for f in dataclasses.fields(PseudoTargetConfig)} - {"length", "seed", "mixes"}  # the recipe sets those
+        if set(self.pseudo_targets) - allowed: raise ValueError(f"MusdbRecipe.pseudo_targets: unknown keys {sorted(set(self.pseudo_targets) - allowed)}; valid: {sorted(allowed)}")
         allowed = ({f.name for f in dataclasses.fields(ElboConfig)} | set(ElboConfig.renamed)) - {"objective"}
         if set(self.posterior) - allowed: raise ValueError(f"MusdbRecipe.posterior: unknown ElboConfig keys {sorted(set(self.posterior) - allowed)}; valid: {sorted(allowed)}")
 
@@ -138,6 +144,11 @@ class MusdbRecipe:
     @property
     def prior_set_dir(self) -> Path: return self.out_dir / "prior_set"
     def posterior_file(self, objective: str) -> Path: return self.out_dir / "posterior" / objective / "posterior.pt"
+    @property
+    def pseudo_targets_dir(self) -> Path: return self.out_dir / "pseudo_targets"
+    def row_objective(self, method: str) -> str:
+        "The training objective of the posterior behind the row `method` ('elbo': `learned`; 'supervised': itself)."
+        return self.learned if method == "elbo" else method
     @property
     def estimates_dir(self) -> Path: return self.out_dir / "estimates"
 
@@ -152,12 +163,12 @@ class MusdbRecipe:
         return open_musdb(self.data_root(), subsets=subset, is_wav=self.is_wav)
 
     def prior_yaml(self) -> Path:
-        "The priors' YAML: `prior` if it is a file, else `configs/musdb_<prior>.yaml` in the working directory or the package's source checkout."
+        "The priors' YAML: `prior` if it is a file, else `prior` or `configs/musdb_<prior>.yaml` in the working directory or the package's source checkout."
         path = Path(self.prior)
         if path.is_file(): return path
         for base in (Path.cwd(), Path(str(files("deep_sep_priors"))).parent):
-            candidate = base / "configs" / f"musdb_{self.prior}.yaml"
-            if candidate.is_file(): return candidate
+            for candidate in ((base / path,) if not path.is_absolute() else ()) + (base / "configs" / f"musdb_{self.prior}.yaml",):
+                if candidate.is_file(): return candidate
         raise FileNotFoundError(f"prior config {self.prior!r}: neither a file nor configs/musdb_{self.prior}.yaml (try 'score', 'spectral' or a path)")
 
     def train_overrides(self, stem: str) -> list[str]:
@@ -187,9 +198,10 @@ class MusdbRecipe:
         return DecodedCache(self.cache_path, sample_rate=self.sample_rate)
 
     def elbo_config(self, objective: str) -> ElboConfig:
-        "The posterior's `ElboConfig` for `objective` ('elbo': mixes only; 'supervised': the upper bound)."
+        "The posterior's `ElboConfig` for `objective` ('elbo', 'red', 'distill': mixes only; 'supervised': the upper bound)."
         base = config_from(ElboConfig, {"run": {"seed": self.seed}})  # `posterior` holds ElboConfig's flat keys (steps, lr, ...): accepted quietly
-        return config_from(ElboConfig, {**self.posterior, "objective": objective}, base=base, quiet=True)
+        targets = {"targets": str(self.pseudo_targets_dir)} if objective == "distill" else {}
+        return config_from(ElboConfig, {**self.posterior, "objective": objective, **targets}, base=base, quiet=True)
 
     @classmethod
     def from_options(cls, config=None, overrides: dict | None = None, tiny: bool = False) -> "MusdbRecipe":
@@ -317,7 +329,7 @@ def posterior_batches(recipe: MusdbRecipe, objective: str, segment_length: int, 
                       cache: DecodedCache | None = None) -> Callable[[int], Tensor | tuple[Tensor, Tensor]]:
     """`batches(step)` for `train_posterior`: mixes `(batch, time)`, each the mean of the stems of one training track over one random span;
     for `objective='supervised'` also those stems `(batch, n_sources, time)`. A pure function of (seed, step)."""
-    if objective not in ("elbo", "supervised"): raise ValueError(f"posterior_batches: objective 'elbo' or 'supervised', got {objective!r}")
+    if objective not in ("elbo", "red", "supervised"): raise ValueError(f"posterior_batches: objective 'elbo', 'red' or 'supervised', got {objective!r}")
     cuts = MusdbRandomCuts(recipe.open("train").tracks, cache or recipe.decoded_cache(), None, segment_length, n_items=2**31 - 1,
                            seed=recipe.seed + 2, sources=recipe.sources)  # stem=None: every stem of one track and span per item
     def batches(step: int):
@@ -326,19 +338,39 @@ def posterior_batches(recipe: MusdbRecipe, objective: str, segment_length: int, 
         return (stems.mean(1), stems) if objective == "supervised" else stems.mean(1)  # the ELBO objective never sees a stem
     return batches
 
+def diffusion_config(recipe: MusdbRecipe, priors) -> LangevinConfig:
+    "The 'diffusion' row's settings: the recipe's `langevin` options over defaults fitted to the priors' noise range (the step size keeps the toy-tuned `delta / sigma_min**2`)."
+    lo, toy = priors.sigma_min, LangevinConfig()
+    defaults = {"init": "noise", "sigma_max": priors.sigma_max, "sigma_min": lo, "delta": toy.delta * (lo / toy.sigma_min) ** 2}
+    return get_method("diffusion").make_config(**{**defaults, **recipe.langevin})
+
+def recipe_pseudo_targets(recipe: MusdbRecipe, priors, length: int, progress: bool = True, device=None) -> Path:
+    """The teacher's estimates of `pseudo_targets['n']` training mixes of `length` samples (`posterior_batches`' mixes: no stem is kept), made or
+    resumed in `OUT/pseudo_targets` (`make_pseudo_targets`). The default teacher is the 'diffusion' row with the recipe's settings."""
+    settings = {"method": "diffusion", **recipe.pseudo_targets}
+    if settings["method"] == "diffusion" and "options" not in settings: settings["options"] = asdict(diffusion_config(recipe, priors))
+    config = PseudoTargetConfig(length=length, seed=recipe.seed + 4, mixes=f"training mixes of {recipe.data_root()} (seed {recipe.seed + 2})", **settings)
+    batches = posterior_batches(recipe, "elbo", length, config.shard_size)
+    return make_pseudo_targets(priors, recipe.pseudo_targets_dir, config, progress, device, mixes=lambda shard, size: batches(shard)[:size])
+
 def train_posteriors(recipe: MusdbRecipe, progress: bool = True) -> dict[str, Path]:
-    "Train (or resume) the ELBO posterior and, if 'supervised' is among the methods, its supervised upper bound; `{objective: posterior.pt}`."
+    """Train (or resume) the posterior of the 'elbo' row (objective `recipe.learned`; for 'distill' its pseudo-targets first) and, if 'supervised'
+    is among the methods, the supervised upper bound; `{row: posterior.pt}`."""
     if _rank()[1] > 1: raise ValueError("the posterior stage runs on one device: start it without torchrun")
     objectives = [o for o in ("elbo", "supervised") if o in recipe.methods]
     if not objectives: return {}
     device = resolve_device(recipe.device)
     priors = load_priors(recipe.prior_set_dir, map_location=device)
     seg = recipe.posterior_segment or priors.segment_length
-    for objective in objectives:
+    for row in objectives:
+        objective = recipe.row_objective(row)
         cfg = recipe.elbo_config(objective)
-        batches = posterior_batches(recipe, objective, seg, cfg.optim.batch_size)
+        if objective == "distill":
+            recipe_pseudo_targets(recipe, priors, seg, progress, device)
+            batches = distill_batches(cfg, priors, seg)
+        else: batches = posterior_batches(recipe, objective, seg, cfg.optim.batch_size)
         train_posterior(priors, batches, cfg, out=recipe.posterior_file(objective).parent, progress=progress, device=device)
-    return {o: recipe.posterior_file(o) for o in objectives}
+    return {row: recipe.posterior_file(recipe.row_objective(row)) for row in objectives}
 
 # %% ../../nbs/30_musdb_recipe.ipynb #abda0973
 def item_name(cut: Cut, seconds: float | None) -> str:
@@ -383,15 +415,13 @@ def separators(recipe: MusdbRecipe, device: torch.device) -> dict[str, tuple[Cal
     for method in recipe.methods:
         m = get_method(method)
         if method == "diffusion":
-            lo, toy = priors.sigma_min, LangevinConfig()
-            defaults = {"init": "noise", "sigma_max": priors.sigma_max, "sigma_min": lo, "delta": toy.delta * (lo / toy.sigma_min) ** 2}
-            cfg = m.make_config(**{**defaults, **recipe.langevin})
+            cfg = diffusion_config(recipe, priors)
             out[method] = (chunked(method, cfg, priors.length_multiple), {"langevin": asdict(cfg)})
         elif method in ("elbo", "supervised"):
-            path = recipe.posterior_file(method)
+            path = recipe.posterior_file(recipe.row_objective(method))
             if not path.is_file(): raise FileNotFoundError(f"method {method!r}: no posterior at {path}; run the posterior stage")
             cfg = m.make_config(posterior=str(path))
-            post = load_posterior_for(cfg, priors, device, method if method == "supervised" else "elbo")
+            post = load_posterior_for(cfg, priors, device, recipe.row_objective(method))
             out[method] = (chunked(method, cfg, math.lcm(priors.length_multiple, post.length_multiple)), {"posterior": str(path), "steps": post.metadata.get("steps")})
         else:  # NMF (dictionaries from the priors' training data) and the oracle (reads the true stems): whole items
             cfg = m.make_config({"components": recipe.nmf_components, "examples": recipe.nmf_examples, "seed": recipe.seed + 3} if method == "nmf" else None)

@@ -9,11 +9,13 @@ import json
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 
+from ..audio import check_audio
 from ..core import atomic_torch_save, atomic_write, console_errors, limit_threads, mix_seed, parse_overrides, remove_temporaries, resolve_device
 from ..data.toy import ToyConfig, toy_mix, toy_sources
 from ..priors import PriorSet, load_priors
@@ -28,19 +30,21 @@ PSEUDO_TARGETS_SEED = 20_000_000  # the training mixes' seed range: apart from v
 
 @dataclass
 class PseudoTargetConfig:
-    "What `make_pseudo_targets` makes: `n` toy mixes of `length` samples, separated by the teacher `method` with `options`."
+    "What `make_pseudo_targets` makes: `n` mixes of `length` samples (toy mixes, or those of the source named `mixes`), separated by the teacher `method` with `options`."
     n: int = 512  # mixes (the default teacher makes about 450 an hour on 2 cores)
     length: int = 16000  # samples per mix (1 s of the toy priors)
     shard_size: int = 8  # mixes per file and per batched call of the teacher
     seed: int = PSEUDO_TARGETS_SEED
     method: str = "diffusion"  # the teacher: a registered separator (`20_separators`) with its defaults ...
     options: dict = field(default_factory=dict)  # ... updated by these options (nested dicts for sections, e.g. {"mask": {"steps": 50}})
+    mixes: str = "toy"  # where the mixes come from: "toy" (the generator, seeded by `seed`) or the name of the `mixes` function given to make_pseudo_targets
 
     def __post_init__(self):
         for name in ("n", "length", "shard_size"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1: raise ValueError(f"PseudoTargetConfig.{name}: expected a positive integer, got {value!r}")
         get_method(self.method, separator=True).make_config(self.options)  # a bad teacher or option fails now, before any work
+        if not isinstance(self.mixes, str) or not self.mixes: raise ValueError(f"PseudoTargetConfig.mixes: the name of the mix source, got {self.mixes!r}")
 
     @property
     def n_shards(self) -> int: return -(-self.n // self.shard_size)
@@ -48,14 +52,19 @@ class PseudoTargetConfig:
 def _shard_path(folder: Path, i: int) -> Path: return folder / f"shard_{i:05d}.pt"
 
 # %% ../../nbs/25b_pseudo_targets.ipynb #d24fd7c1
-def make_pseudo_targets(priors, out, config: PseudoTargetConfig | None = None, progress: bool = True, device=None) -> Path:
-    """Separate `config.n` (default: `PseudoTargetConfig()`) generated toy mixes with the teacher and write them to folder `out`: `manifest.json` and shards
-    `{"mix": (size, time), "estimates": (size, n_sources, time)}`. Resumes a folder made with the same settings; refuses any other."""
+def make_pseudo_targets(priors, out, config: PseudoTargetConfig | None = None, progress: bool = True, device=None,
+                        mixes: Callable[[int, int], Tensor] | None = None) -> Path:
+    """Separate `config.n` (default: `PseudoTargetConfig()`) mixes with the teacher and write them to folder `out`: `manifest.json` and shards
+    `{"mix": (size, time), "estimates": (size, n_sources, time)}`. Resumes a folder made with the same settings; refuses any other.
+    The mixes: generated toy mixes, or `mixes(shard, size)` -> `(size, config.length)`, a pure function of the shard's index (so that a resumed
+    run makes the same files) named by `config.mixes`, e.g. training mixes of the synthetic multitrack set (`30_musdb_recipe`)."""
     priors, config = PriorSet.of(priors, "make_pseudo_targets"), config or PseudoTargetConfig()
+    if (mixes is None) != (config.mixes == "toy"):
+        raise ValueError(f"make_pseudo_targets: config.mixes={config.mixes!r} " + ("needs its `mixes` function" if mixes is None else "with a `mixes` function: name that source in config.mixes"))
     if device is not None: priors = priors.to(resolve_device(device))
     out, method = Path(out), get_method(config.method, separator=True)
     method_config = method.make_config(config.options)
-    manifest = {"format": PSEUDO_TARGETS_FORMAT, "config": asdict(config), "sources": priors.names, "sample_rate": priors.sample_rate}
+    manifest = json.loads(json.dumps({"format": PSEUDO_TARGETS_FORMAT, "config": asdict(config), "sources": priors.names, "sample_rate": priors.sample_rate}))  # as read back
     if (out / "manifest.json").is_file():
         old = json.loads((out / "manifest.json").read_text())
         changed = sorted(k for k in manifest["config"] if old.get("config", {}).get(k) != manifest["config"][k])
@@ -66,13 +75,16 @@ def make_pseudo_targets(priors, out, config: PseudoTargetConfig | None = None, p
         with atomic_write(out / "manifest.json") as tmp: tmp.write_text(json.dumps(manifest, indent=1))
     remove_temporaries(out)  # what a killed run left half-written
     method.prepare(priors, method_config)
-    toy = ToyConfig(sample_rate=priors.sample_rate, segment_length=config.length, sources=tuple(priors.names))
+    toy = ToyConfig(sample_rate=priors.sample_rate, segment_length=config.length, sources=tuple(priors.names)) if mixes is None else None
     sizes = [min(config.shard_size, config.n - i * config.shard_size) for i in range(config.n_shards)]
     todo = [i for i in range(config.n_shards) if not _shard_path(out, i).is_file()]
     bar = tqdm(total=config.n, initial=config.n - sum(sizes[i] for i in todo), unit="mix", desc=f"pseudo-targets ({method.name})", disable=not progress)
     t0, made = time.time(), 0
     for i in todo:
-        mix = toy_mix(toy_sources(sizes[i], toy, seed=mix_seed(config.seed, i)))  # the sources go out of scope here: never stored, never read
+        if mixes is None: mix = toy_mix(toy_sources(sizes[i], toy, seed=mix_seed(config.seed, i)))  # the sources go out of scope here: never stored, never read
+        else:
+            mix = check_audio(mixes(i, sizes[i]), name=f"make_pseudo_targets: mixes({i}, {sizes[i]})", ndim=2)
+            if mix.shape != (sizes[i], config.length): raise ValueError(f"make_pseudo_targets: mixes({i}, {sizes[i]}) gave shape {tuple(mix.shape)}, expected {(sizes[i], config.length)}")
         est = method.run(mix.to(priors.device), priors, method_config, torch.Generator().manual_seed(mix_seed(config.seed, i, 1))).cpu()
         atomic_torch_save({"format": PSEUDO_TARGETS_FORMAT, "shard": i, "mix": mix, "estimates": est.float()}, _shard_path(out, i))
         made += sizes[i]

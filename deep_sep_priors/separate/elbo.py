@@ -28,7 +28,8 @@ from ..training import Checkpointable, OptimConfig, RunConfig, config_from, fit,
 
 # %% auto #0
 __all__ = ['POSTERIOR_FORMAT', 'ElboConfig', 'posterior_path', 'PosteriorNet', 'elbo_loss', 'train_posterior', 'elbo_separate',
-           'ElboOptions', 'SupervisedOptions', 'load_posterior_for', 'elbo_method', 'supervised_method', 'main']
+           'ElboOptions', 'SupervisedOptions', 'load_posterior_for', 'elbo_method', 'supervised_method',
+           'distill_batches', 'main']
 
 # %% ../../nbs/25_elbo_separation.ipynb #86d52808
 POSTERIOR_FORMAT = "deep_sep_priors.posterior/1"
@@ -237,6 +238,13 @@ def supervised_method(mix: Tensor, priors: PriorSet, options: SupervisedOptions,
     return elbo_separate(mix, load_posterior_for(options, priors, mix.device, "supervised"), options.sigma)
 
 # %% ../../nbs/25_elbo_separation.ipynb #317920ea
+def distill_batches(config: ElboConfig, priors: PriorSet, length: int) -> Callable[[int], tuple[Tensor, Tensor]]:
+    "`batches(step)` for `train_posterior` with objective 'distill': crops of `length` samples of `config.targets`' mixes and estimates, a pure function of (seed, step)."
+    data = PseudoTargets(config.targets)
+    if (data.sources, data.sample_rate) != (priors.names, priors.sample_rate):
+        raise ValueError(f"{config.targets}: pseudo-targets of {data.sources} at {data.sample_rate} Hz, but the priors are {priors.names} at {priors.sample_rate} Hz")
+    return lambda step: data.batch(config.optim.batch_size, length, config.remix, torch.Generator().manual_seed(mix_seed(config.run.seed, step)))
+
 def main(argv=None) -> None:
     "Console entry point `dsp-train-posterior`."
     p = training_parser("dsp-train-posterior", "Train the amortised posterior for a set of toy priors on generated toy mixes.", "ElboConfig")
@@ -249,11 +257,7 @@ def main(argv=None) -> None:
         priors = load_priors(args.priors)
         cfg = config_from(ElboConfig, {"objective": args.objective, "targets": args.targets, **parse_overrides(args.set)})
         toy = ToyConfig(sample_rate=priors.sample_rate, segment_length=args.length, sources=tuple(priors.names))
-        if cfg.objective == "distill":
-            data = PseudoTargets(cfg.targets)
-            if (data.sources, data.sample_rate) != (priors.names, priors.sample_rate):
-                raise ValueError(f"{cfg.targets}: pseudo-targets of {data.sources} at {data.sample_rate} Hz, but the priors are {priors.names} at {priors.sample_rate} Hz")
-            batches = lambda step: data.batch(cfg.optim.batch_size, args.length, cfg.remix, torch.Generator().manual_seed(mix_seed(cfg.run.seed, step)))
+        if cfg.objective == "distill": batches = distill_batches(cfg, priors, args.length)
         else:
             def batches(step: int):
                 src = toy_sources(cfg.optim.batch_size, toy, seed=10_000_000 + step)

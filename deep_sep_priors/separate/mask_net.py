@@ -25,12 +25,17 @@ class MaskNetConfig:
     channels: int = 16
     harmonics: tuple = (0.25, 1 / 3, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0)  # the harmonic stack: log magnitude at round(h * bin) beside each bin
     dilations: tuple = (1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8)  # one residual block per entry: its frequency convolution's dilation (bins)
+    hop: int | None = None  # STFT hop (None: n_fft // 4); n_fft // 2 halves the frames, hence the network's cost
+    stride: int = 1  # > 1: the blocks see every stride-th bin (a strided convolution in, a transposed one out, one full-resolution block after): ~stride x cheaper
 
     def __post_init__(self):
         self.harmonics, self.dilations = tuple(float(h) for h in self.harmonics), tuple(int(d) for d in self.dilations)
         if self.n_fft < 16 or self.n_fft & (self.n_fft - 1): raise ValueError(f"MaskNetConfig.n_fft: a power of two >= 16, got {self.n_fft}")
         if self.channels < 1 or not self.harmonics or any(h <= 0 for h in self.harmonics) or not self.dilations or any(d < 1 for d in self.dilations):
             raise ValueError(f"MaskNetConfig: need channels >= 1, harmonics > 0 and dilations >= 1, got {self}")
+        if self.stride < 1: raise ValueError(f"MaskNetConfig.stride: >= 1, got {self.stride}")
+        if self.hop is not None and not 0 < self.hop <= self.n_fft // 2:  # a Hann window needs overlap to be inverted (NOLA)
+            raise ValueError(f"MaskNetConfig.hop: None or in [1, n_fft // 2 = {self.n_fft // 2}], got {self.hop}")
 
 # %% ../../nbs/25a_mask_network.ipynb #9620b462
 class _Block(nn.Module):
@@ -58,6 +63,9 @@ class HarmonicMaskNet(nn.Module):
         self.register_buffer("stack_index", index.clamp(max=bins), persistent=False)  # bin `bins` is a zero pad: above Nyquist
         self.inp = nn.Conv2d(len(config.harmonics), config.channels, 3, padding=1)
         self.blocks = nn.Sequential(*[_Block(config.channels, d) for d in config.dilations])
+        if config.stride > 1:  # the blocks on a coarser frequency grid; the input's full-resolution features come back before one fine block
+            s, c = config.stride, config.channels
+            self.down, self.up, self.fine = nn.Conv2d(c, c, (s, 1), stride=(s, 1)), nn.ConvTranspose2d(c, c, (s, 1), stride=(s, 1)), _Block(c, 1)
         self.out = nn.Conv2d(config.channels, n_sources, 1)
         self.to(memory_format=torch.channels_last)
 
@@ -66,12 +74,16 @@ class HarmonicMaskNet(nn.Module):
         mag = spec.abs()
         level = mag.pow(2).mean((1, 2), keepdim=True).sqrt() + 1e-8  # level-invariant features
         feats = F.pad(torch.log1p(mag / level), (0, 0, 0, 1))[:, self.stack_index]  # (batch, harmonics, freq, frames)
-        return self.out(self.blocks(self.inp(feats.contiguous(memory_format=torch.channels_last))))
+        x = self.inp(feats.contiguous(memory_format=torch.channels_last))
+        if self.config.stride == 1: return self.out(self.blocks(x))
+        bins = x.shape[-2]
+        coarse = self.blocks(self.down(F.pad(x, (0, 0, 0, -bins % self.config.stride))))
+        return self.out(self.fine(x + self.up(coarse)[..., :bins, :]))
 
     def forward(self, mix: Tensor) -> Tensor:
         "Sources `(batch, n_sources, time)` of mixes `(batch, time)` of any length; they average to the mix exactly."
         mix = check_audio(mix, name="HarmonicMaskNet: mix", ndim=2)
         length, n_fft = mix.shape[-1], self.config.n_fft
         padded = F.pad(mix, (0, max(0, n_fft // 2 + 1 - length)))  # the STFT's reflection needs more than n_fft // 2 samples
-        spec = stft(padded, n_fft)
-        return masked_sources(self.logits(spec), spec, n_fft, padded.shape[-1])[..., :length]
+        spec = stft(padded, n_fft, self.config.hop)
+        return masked_sources(self.logits(spec), spec, n_fft, padded.shape[-1], self.config.hop)[..., :length]

@@ -74,9 +74,9 @@ class MaskSearchConfig:
         if any(s < 0 for s in steps): raise ValueError(f"MaskSearchConfig.{name}: steps >= 0 (from {self.steps}: after the last), got {tuple(steps)}")
         return tuple(steps)
 
-def masked_sources(logits: Tensor, mix_spec: Tensor, n_fft: int, length: int) -> Tensor:
+def masked_sources(logits: Tensor, mix_spec: Tensor, n_fft: int, length: int, hop_length: int | None = None) -> Tensor:
     "Sources `(..., n_sources, time)` from mask logits `(..., n_sources, freq, frames)` and the mix's STFT `(..., freq, frames)`; they average to the mix."
-    return logits.shape[-3] * istft(torch.softmax(logits, -3) * mix_spec.unsqueeze(-3), n_fft, length=length)
+    return logits.shape[-3] * istft(torch.softmax(logits, -3) * mix_spec.unsqueeze(-3), n_fft, hop_length, length=length)
 
 def assignment_candidates(n_sources: int, assignments: str = "swaps") -> Tensor:
     """Candidate assignments `(n_candidates, n_sources)`: row c gives source j the masks of source `[c, j]`; row 0 is the identity.
