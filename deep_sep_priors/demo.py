@@ -24,7 +24,7 @@ from .separate.api import as_priors
 __all__ = ['POSTERIOR_HINT', 'QUICK', 'write_wavs', 'run_demo', 'main']
 
 # %% ../nbs/28_demo.ipynb #318acc62
-POSTERIOR_HINT = ("The amortised posterior's row uses the shipped toy/distilled unless told --posterior PATH (train your own with "
+POSTERIOR_HINT = ("The amortised posterior's row uses the priors' own learned separator (toy/distilled for the toy priors) unless told --posterior PATH (train your own with "
                   "`dsp-train-posterior`, see its --objective) or --no-elbo.")
 
 # %% ../nbs/28_demo.ipynb #b218f7df
@@ -74,7 +74,7 @@ def main(argv=None) -> None:
     p.add_argument("--n", type=int, default=None, help="number of mixes (default: 8; --quick: 2)")
     p.add_argument("--length", type=int, default=None, help="samples per mix at 16 kHz (default: 8192; --quick: 4096)")
     p.add_argument("--seed", type=int, default=DEMO_SEED, help=f"seed of the mixes and the sampler (default: {DEMO_SEED})")
-    p.add_argument("--posterior", default=None, help="posterior.pt of the amortised separator (dsp-train-posterior), or a shipped one by name; also the start of semi (default: toy/distilled)")
+    p.add_argument("--posterior", default=None, help="posterior.pt of the amortised separator (dsp-train-posterior), or a shipped one by name; also the start of semi (default: the priors' own, toy/distilled for the toy priors)")
     p.add_argument("--no-elbo", action="store_true", help="skip the amortised posterior and the semi-amortised sampler started from it")
     p.add_argument("--no-nmf", action="store_true", help="skip the NMF baseline")
     p.add_argument("--threads", type=int, default=None, help="torch and BLAS threads (default: the libraries' choice); on a busy machine use its free cores")

@@ -207,6 +207,7 @@ class GaussianPrior(Prior):
 # %% ../nbs/10_priors.ipynb #1c38dedc
 class PriorSet(nn.ModuleDict):
     "One prior per source, in the order of the estimates: the object every separator, explorer, evaluation and recipe takes."
+    posterior_file: Path | None = None  # the learned separator made for this set (its folder's posterior.txt): the default of the methods elbo and semi
     def __init__(self, priors, where: str = "PriorSet"):
         "`priors`: a `{source: Prior}` mapping, a sequence of priors (keyed by `info.source`) or another `PriorSet`."
         items = list(priors.items()) if hasattr(priors, "items") else [(getattr(getattr(p, "info", None), "source", None), p) for p in priors]
@@ -314,7 +315,7 @@ def packaged_prior_dir(name: str) -> Path:
 
 def load_priors(name_or_dir, map_location="cpu") -> PriorSet:
     """The `PriorSet` of a folder of `*.pt` checkpoints, or of a shipped set by name (e.g. 'toy'); with the classifier
-    that the folder's `classifier.txt` names (a checkpoint path relative to the folder), if it has one."""
+    that the folder's `classifier.txt` names and the learned separator that its `posterior.txt` names (checkpoint paths relative to the folder), if any."""
     folder = Path(name_or_dir)
     if not folder.is_dir():
         shipped = packaged_prior_dir(str(name_or_dir))
@@ -340,4 +341,8 @@ def load_priors(name_or_dir, map_location="cpu") -> PriorSet:
         path = folder / pointer.read_text().strip()
         if not path.is_file(): raise FileNotFoundError(f"{pointer} names {path}, which does not exist")
         out.with_classifier(NoiseClassifier.load(path, map_location))
+    pointer = folder / "posterior.txt"
+    if pointer.exists():
+        out.posterior_file = folder / pointer.read_text().strip()  # loaded (and checked against the set) by the methods that use it
+        if not out.posterior_file.is_file(): raise FileNotFoundError(f"{pointer} names {out.posterior_file}, which does not exist")
     return out

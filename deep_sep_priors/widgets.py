@@ -123,7 +123,7 @@ class SeparationExplorer(_Explorer):
         """`mixes`: `(n, time)` tensor or a list of `(time,)` / `(channels, time)` tensors at `sample_rate` (default: the priors' rate);
         `sources` `(n, n_sources, time)`: the truth, which enables SI-SDR, the truth players, NMF and the oracle mask;
         `posterior`: a `posterior.pt` path or a shipped posterior's name, which enables the learned separator (`elbo`) and the sampler started
-        from it (`semi`); "auto": the shipped default (`ElboOptions().posterior`) if it separates the priors' sources; None: neither. Mixes of at most `max_record` samples at the priors' rate
+        from it (`semi`); "auto": the priors' own (`PriorSet.posterior_file`: `toy/distilled` for the toy priors), if they name one; None: neither. Mixes of at most `max_record` samples at the priors' rate
         (default: the chunk `separate` would use) are separated in one piece with the trajectory recorded; longer ones through `separate`.
         `threads`: torch and BLAS threads while separating (None: the libraries' choice)."""
         self.priors = _priors_on(priors, device)
@@ -158,14 +158,11 @@ class SeparationExplorer(_Explorer):
         return [x.cpu() for x, _ in read], [r or self.rate for _, r in read]
 
     def _posterior(self, posterior) -> str | None:
-        "The posterior `posterior` names, checked against the priors now (\"auto\": the shipped default, or None where it does not fit)."
+        "The posterior `posterior` names (\"auto\": the priors' own, if they name one), checked against the priors now."
+        if posterior == "auto": posterior = self.priors.posterior_file
         if posterior is None: return None
-        name = ElboOptions().posterior if posterior == "auto" else str(posterior)
-        try: load_posterior_for(ElboOptions(name), self.priors, self.priors.device)  # a wrong file fails now
-        except (ValueError, FileNotFoundError):
-            if posterior == "auto": return None
-            raise
-        return name
+        load_posterior_for(ElboOptions(str(posterior)), self.priors, self.priors.device)  # a wrong file fails now
+        return str(posterior)
 
     def _check_sources(self, sources) -> Tensor:
         sources = check_audio(sources, name="SeparationExplorer: sources", ndim=3).cpu()

@@ -14,7 +14,9 @@ PY=${PYTHON:-python3}
 # 1. Debian packages, each only when its command or file is missing:
 #    - FFmpeg: `musdb` (through stempeg) refuses to import without ffmpeg/ffprobe on PATH, even for wav data;
 #    - FluidSynth and a General MIDI soundfont (TimGM6mb, 6 MB): `deep_sep_priors.data.synth` renders its synthetic
-#      multitrack set with them (`fluid-soundfont-gm`, 140 MB, sounds better and is used when installed).
+#      multitrack set with them (`fluid-soundfont-gm`, 140 MB, sounds better and is used when installed);
+#    - a second, different GM soundfont (csound's sf_GMbank, 4 MB): test tracks rendered with other instruments than the
+#      priors heard in training, the generalisation check of the synthetic multitrack priors (`dsp-make-synth --soundfont`).
 apt_install() {  # apt_install WHAT PACKAGE...
   local what=$1; shift
   if command -v apt-get >/dev/null 2>&1; then
@@ -30,7 +32,9 @@ apt_install() {  # apt_install WHAT PACKAGE...
 if ! command -v ffmpeg >/dev/null 2>&1 || ! command -v ffprobe >/dev/null 2>&1; then apt_install ffmpeg/ffprobe ffmpeg; fi
 missing=()
 command -v fluidsynth >/dev/null 2>&1 || missing+=(fluidsynth)
-ls /usr/share/sounds/sf2/*.sf2 >/dev/null 2>&1 || [ -n "${DSP_SOUNDFONT:-}" ] || missing+=(timgm6mb-soundfont)
+gm=""; for f in /usr/share/sounds/sf2/{FluidR3_GM,TimGM6mb,default-GM}.sf2; do [ -f "$f" ] && gm=$f; done  # what find_soundfont looks for
+[ -n "$gm" ] || [ -n "${DSP_SOUNDFONT:-}" ] || missing+=(timgm6mb-soundfont)
+[ -f /usr/share/sounds/sf2/sf_GMbank.sf2 ] || missing+=(csound-soundfont)
 if [ ${#missing[@]} -gt 0 ]; then apt_install "FluidSynth / a GM soundfont" "${missing[@]}"; fi
 
 # 2. torch: keep whatever build is installed (CUDA on a GPU server); otherwise the pinned CPU build.

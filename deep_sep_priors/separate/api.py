@@ -24,8 +24,8 @@ from ..priors import Prior, PriorSet, load_priors
 from .registry import get_method, methods_help
 
 # %% auto #0
-__all__ = ['chunk_layout', 'split_chunks', 'crossfade_window', 'overlap_add', 'merge_chunks', 'read_mix', 'as_priors', 'separate',
-           'separate_file', 'main']
+__all__ = ['chunk_layout', 'split_chunks', 'crossfade_window', 'overlap_add', 'merge_chunks', 'read_mix', 'as_priors',
+           'default_method', 'separate', 'separate_file', 'main']
 
 # %% ../../nbs/26_separate.ipynb #ae289fcf
 def chunk_layout(length: int, chunk: int, overlap: float = 0.25, multiple: int = 1) -> tuple[int, int, int]:
@@ -92,18 +92,22 @@ def _fit_length(x: Tensor, length: int) -> Tensor:
     if x.shape[-1] >= length: return x[..., :length]
     return torch.cat([x, x[..., -1:].expand(*x.shape[:-1], length - x.shape[-1])], -1)
 
-def separate(mix, priors="toy", method: str = "diffusion", sample_rate: int | None = None, chunk: int | None = None,
+def default_method(priors: PriorSet) -> str:
+    "The best separator `priors` support: 'semi' (the sampler from their learned separator's estimate) where they name one (posterior.txt), else 'diffusion'."
+    return "semi" if priors.posterior_file is not None else "diffusion"
+
+def separate(mix, priors="toy", method: str | None = None, sample_rate: int | None = None, chunk: int | None = None,
              overlap: float = 0.25, batch_size: int = 8, device=None, seed: int = 0, progress: bool = True,
              config=None, evaluation: bool = False, **options) -> dict[str, Tensor]:
     """Separate `mix` (a path, or a `(time,)` / `(channels, time)` tensor at `sample_rate`) into `{source: (time,) waveform}` at the input's rate and length.
-    `evaluation`: also allow the evaluation rows that need no truth (the supervised bound)."""
-    sep = get_method(method, separator=not evaluation)
+    `method`: a registered separator (None: `default_method(priors)`); `evaluation`: also allow the evaluation rows that need no truth (the supervised bound)."""
+    if device is None and not isinstance(priors, (dict, PriorSet)): device = default_device()  # a given set stays where it is
+    priors = as_priors(priors, None if device is None else torch.device(device))
+    sep = get_method(method or default_method(priors), separator=not evaluation)
     if sep.needs_truth: raise ValueError(f"method {method!r} reads the true sources: only an evaluation can run it")
     cfg = sep.make_config(config, **options)  # bad options fail before any work
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1: raise ValueError(f"batch_size: expected an integer >= 1, got {batch_size!r}")
     x, rate_in = read_mix(mix, sample_rate)
-    if device is None and not isinstance(priors, (dict, PriorSet)): device = default_device()  # a given set stays where it is
-    priors = as_priors(priors, None if device is None else torch.device(device))
     device, x = priors.device, x.to(priors.dtype)  # float64 / float16 input: computed in the priors' dtype
     rate, length = priors.sample_rate, x.shape[-1]
     rate_in = rate_in or rate
@@ -120,7 +124,7 @@ def separate(mix, priors="toy", method: str = "diffusion", sample_rate: int | No
     if rate_in != rate: est = _fit_length(resample(est, rate, rate_in), length)
     return dict(zip(priors.names, est))
 
-def separate_file(path, out_dir, priors="toy", method: str = "diffusion", overwrite: bool = False, **kwargs) -> dict[str, Path]:
+def separate_file(path, out_dir, priors="toy", method: str | None = None, overwrite: bool = False, **kwargs) -> dict[str, Path]:
     """Separate the audio file `path` into `<out_dir>/<path stem>/<source>.wav` (float wavs at the file's rate); `{source: path}`.
     The set is written as a whole (`core.atomic_folder`): an existing result set is refused unless `overwrite`, a crash leaves none."""
     folder = Path(out_dir) / Path(path).stem
@@ -139,7 +143,7 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="dsp-separate", description="Separate audio files into one wav per source with deep priors: OUT/<file stem>/<source>.wav.")
     parser.add_argument("mix", nargs="+", help="audio files (wav, flac, ogg, ...: whatever libsndfile reads); any length, rate and channel count")
     parser.add_argument("--priors", default="toy", help="folder of prior checkpoints (*.pt), or a shipped set's name (default: toy)")
-    parser.add_argument("--method", default="diffusion", help=f"separation method (default: diffusion). {methods_help()}")
+    parser.add_argument("--method", default=None, help=f"separation method (default: semi where the priors name a learned separator, as the toy priors do; else diffusion). {methods_help()}")
     parser.add_argument("--out", default="separated", help="output folder (default: separated)")
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="method options, e.g. n_levels=20 mask.steps=50 (the fields of the method's config)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the method's random generator (default: 0)")
@@ -151,8 +155,7 @@ def main(argv=None) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     with console_errors(parser, argv) as args:
         options = parse_overrides(args.set)
-        method = get_method(args.method, separator=True)
-        method.make_config(**options)  # fail before loading priors or audio
+        if args.method: get_method(args.method, separator=True).make_config(**options)  # fail before loading priors or audio
         stems = [Path(p).stem for p in args.mix]
         if len(set(stems)) < len(stems): raise ValueError(f"two inputs share a file stem, their outputs would collide: {stems}")
         for p in args.mix:
@@ -162,6 +165,8 @@ def main(argv=None) -> None:
         check_output_folder(args.out, overwrite=True)  # before any work, creating nothing
         for stem in stems: check_output_folder(Path(args.out) / stem, args.overwrite)
         priors = load_priors(args.priors, map_location=device)
+        method = get_method(args.method or default_method(priors), separator=True)
+        method.make_config(**options)
         for p in args.mix:
             paths = separate_file(p, args.out, priors, method.name, args.overwrite, chunk=args.chunk, overlap=args.overlap, batch_size=args.batch_size,
                                   device=device, seed=args.seed, progress=not args.quiet, **options)

@@ -204,7 +204,7 @@ def elbo_separate(mix, posterior: PosteriorNet, sigma: float | None = None) -> T
 @dataclass
 class ElboOptions:
     "Options of the `elbo` method of `separate` / `dsp-separate`."
-    posterior: str = "toy/distilled"  # a posterior.pt written by train_posterior, or a shipped one by name ('toy/distilled': the sampler distilled on mixes; 'toy': the seed's ELBO U-Net)
+    posterior: str = ""  # "": the priors' own (their folder's posterior.txt; the toy priors': 'toy/distilled', the sampler distilled on mixes); else a posterior.pt written by train_posterior or a shipped name ('toy': the seed's ELBO U-Net)
     sigma: float | None = None  # prior level the posterior is evaluated at (None: its sigma_end)
 
 @dataclass
@@ -218,8 +218,9 @@ def _load_posterior(path: str, mtime: float, device: str) -> PosteriorNet:
 
 def load_posterior_for(options: ElboOptions, priors, device, objective: str | None = None) -> PosteriorNet:
     "The posterior `options` name, loaded once per file and device, checked to fit `priors` (and to have been trained with `objective`)."
-    if not options.posterior: raise ValueError("method 'elbo' needs a trained posterior: --set posterior=PATH (a posterior.pt from train_posterior) or a shipped name")
-    path = posterior_path(options.posterior)
+    name = options.posterior or PriorSet.of(priors).posterior_file
+    if not name: raise ValueError("this method needs a trained posterior and these priors name none (no posterior.txt beside them): --set posterior=PATH (a posterior.pt from train_posterior) or a shipped name")
+    path = posterior_path(name)
     post = _load_posterior(str(path.resolve()), path.stat().st_mtime, str(device)).check_priors(priors)
     if objective is not None and post.config.objective != objective: raise ValueError(f"{path}: trained with objective {post.config.objective!r}, not {objective!r}")
     return post

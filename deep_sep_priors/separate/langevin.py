@@ -38,7 +38,7 @@ class LangevinConfig:
     likelihood_scale: float = 1.0  # multiplies the mixture gradient (1: the exact Gaussian likelihood above)
     noise: bool = True  # False: annealed MAP (gradient ascent), the noise-free ablation
     init: str = "masks"  # "noise": x_k ~ N(0, sigma_max^2); "mix": x_k = m + sigma_max * z; "masks": each particle's mask search + sigma_max * z; "posterior": the learned separator's estimate + sigma_max * z (semi-amortised)
-    posterior: str = ""  # init="posterior": a posterior.pt (`25_elbo_separation`) or a shipped one by name, e.g. 'toy/distilled' 
+    posterior: str = ""  # init="posterior": a posterior.pt (`25_elbo_separation`) or a shipped one by name, e.g. 'toy/distilled'; "": the priors' own
     mask: MaskSearchConfig = field(default_factory=MaskSearchConfig)  # init="masks": the start's search (`21_mask_search`); --set mask.steps=50
     final_denoise: bool = True
     project: bool = False  # finally add (m - mean) to every source so that they average to the mix exactly
@@ -104,8 +104,7 @@ def langevin_separate(mix, priors, config: LangevinConfig = LangevinConfig(), ge
     return est[0] if single else est
 
 def _start_posterior(c: LangevinConfig) -> ElboOptions:
-    if not c.posterior: raise ValueError("LangevinConfig.init='posterior' needs a posterior: --set posterior=PATH (a posterior.pt) or a shipped name")
-    return ElboOptions(posterior=c.posterior)
+    return ElboOptions(posterior=c.posterior)  # "": the priors' own
 
 def _load_start(priors: PriorSet, c: LangevinConfig) -> None:
     "The methods' one-time work: load the posterior of a learned start (checked against `priors`)."
@@ -122,7 +121,7 @@ def diffusion_method(mix: Tensor, priors: PriorSet, config: LangevinConfig, gene
 class SemiAmortisedConfig(LangevinConfig):
     "The `semi` method: the sampler started from the learned separator's estimate (defaults: chosen on the 64 toy validation mixes, seed 555, 2026-12-07)."
     init: str = "posterior"
-    posterior: str = "toy/distilled"  # the toy priors' distilled mask network (`25b_pseudo_targets`); other priors need their own
+    posterior: str = ""  # "": the priors' own learned separator (posterior.txt beside them; the toy priors': 'toy/distilled', `25b_pseudo_targets`)
     classify_final: bool = False  # the start already assigns the tones; the classifier's final verdict swapped sawtooth and triangle in 5 of 64 mixes
 
 register_method("semi", SemiAmortisedConfig, label="semi-amortised (learned start + diffusion)", renamed=MASK_OPTIONS_RENAMED, setup=_load_start,
