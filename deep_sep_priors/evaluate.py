@@ -58,7 +58,7 @@ def run_rows(mix: Tensor, sources: Tensor, priors, rows: Mapping[str, tuple[str,
     configured = {}  # every method configured first (a bad option fails at once), then prepared, before any runs
     for row, spec in rows.items():
         if callable(spec): configured[row] = spec
-        else: m = get_method(spec[0]); configured[row] = (m, m.make_config(spec[1]))
+        else: m = get_method(spec[0]); configured[row] = (m, m.make_config(spec[1], priors))
     runs = {}
     for row, spec in configured.items():
         if callable(spec): runs[row] = spec; continue

@@ -208,6 +208,7 @@ class GaussianPrior(Prior):
 class PriorSet(nn.ModuleDict):
     "One prior per source, in the order of the estimates: the object every separator, explorer, evaluation and recipe takes."
     posterior_file: Path | None = None  # the learned separator made for this set (its folder's posterior.txt): the default of the methods elbo and semi
+    method_options: dict | None = None  # {method: {option: value}} tuned for this set (its folder's methods.yaml): under the user's options, over the methods' own defaults
     def __init__(self, priors, where: str = "PriorSet"):
         "`priors`: a `{source: Prior}` mapping, a sequence of priors (keyed by `info.source`) or another `PriorSet`."
         items = list(priors.items()) if hasattr(priors, "items") else [(getattr(getattr(p, "info", None), "source", None), p) for p in priors]
@@ -315,7 +316,8 @@ def packaged_prior_dir(name: str) -> Path:
 
 def load_priors(name_or_dir, map_location="cpu") -> PriorSet:
     """The `PriorSet` of a folder of `*.pt` checkpoints, or of a shipped set by name (e.g. 'toy'); with the classifier
-    that the folder's `classifier.txt` names and the learned separator that its `posterior.txt` names (checkpoint paths relative to the folder), if any."""
+    that the folder's `classifier.txt` names and the learned separator that its `posterior.txt` names (checkpoint paths relative to the folder), if any,
+    and the separators' options tuned for the set that its `methods.yaml` gives (`{method: {option: value}}`, `PriorSet.method_options`)."""
     folder = Path(name_or_dir)
     if not folder.is_dir():
         shipped = packaged_prior_dir(str(name_or_dir))
@@ -345,4 +347,11 @@ def load_priors(name_or_dir, map_location="cpu") -> PriorSet:
     if pointer.exists():
         out.posterior_file = folder / pointer.read_text().strip()  # loaded (and checked against the set) by the methods that use it
         if not out.posterior_file.is_file(): raise FileNotFoundError(f"{pointer} names {out.posterior_file}, which does not exist")
+    tuned = folder / "methods.yaml"
+    if tuned.exists():
+        import yaml
+        options = yaml.safe_load(tuned.read_text()) or {}
+        if not (isinstance(options, dict) and all(isinstance(v, dict) for v in options.values())):
+            raise ValueError(f"{tuned}: expected a mapping of method names to mappings of options, e.g. 'diffusion: {{n_levels: 30}}'")
+        out.method_options = options  # checked by each method's make_config when it runs
     return out

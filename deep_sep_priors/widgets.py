@@ -11,6 +11,7 @@ import inspect
 import math
 import re
 import time
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from .priors import Prior, PriorSet
 from .sampling import Trajectory, sigma_schedule
 from .separate.api import as_priors, read_mix, separate
 from .separate.elbo import ElboOptions, load_posterior_for
-from .separate.langevin import LangevinConfig, SemiAmortisedConfig, langevin_separate
+from .separate.langevin import LangevinConfig, langevin_separate
 from .separate.registry import get_method, level_gain
 
 # %% auto #0
@@ -118,20 +119,22 @@ class SeparationExplorer(_Explorer):
     """Listen to and look at separations of a few mixes: pick a mix and a method, scrub a recorded Langevin trajectory with the step
     slider, remix the estimates with per-source gains. Results are cached per (method, mix): moving a slider never recomputes."""
     def __init__(self, mixes, sources: Tensor | None = None, priors="toy", sample_rate: int | None = None, labels=None,
-                 langevin: LangevinConfig = LangevinConfig(), posterior="auto", seed: int = DEMO_SEED, method: str = "diffusion",
+                 langevin: LangevinConfig | None = None, posterior="auto", seed: int = DEMO_SEED, method: str = "diffusion",
                  max_record: int | None = None, threads: int | None = None, device=None):
         """`mixes`: `(n, time)` tensor or a list of `(time,)` / `(channels, time)` tensors at `sample_rate` (default: the priors' rate);
         `sources` `(n, n_sources, time)`: the truth, which enables SI-SDR, the truth players, NMF and the oracle mask;
         `posterior`: a `posterior.pt` path or a shipped posterior's name, which enables the learned separator (`elbo`) and the sampler started
         from it (`semi`); "auto": the priors' own (`PriorSet.posterior_file`: `toy/distilled` for the toy priors), if they name one; None: neither. Mixes of at most `max_record` samples at the priors' rate
         (default: the chunk `separate` would use) are separated in one piece with the trajectory recorded; longer ones through `separate`.
+        `langevin`: the sampler's settings (None: those tuned for the priors, `PriorSet.method_options`, else `LangevinConfig()`);
         `threads`: torch and BLAS threads while separating (None: the libraries' choice)."""
         self.priors = _priors_on(priors, device)
         self.names, self.rate, self.multiple = self.priors.names, self.priors.sample_rate, self.priors.length_multiple
         self.max_record = max_record or 4 * self.priors.segment_length
         self.mixes, self.rates = self._read(mixes, sample_rate)
         self.sources = None if sources is None else self._check_sources(sources)
-        self.langevin, self.seed, self.threads = langevin, seed, threads
+        self.langevin = langevin or get_method("diffusion").make_config(priors=self.priors)
+        self.seed, self.threads = seed, threads
         self.posterior = self._posterior(posterior)
         self.cache: dict[tuple[str, int], Separation] = {}
         self.runs = 0  # separations computed (not served from the cache)
@@ -199,7 +202,7 @@ class SeparationExplorer(_Explorer):
     def _separate(self, method: str, i: int) -> Separation:
         mix, rate, c = self.mixes[i], self.rates[i], self.langevin
         gain = level_gain(mix[None], self.priors)[0]  # the level rule of Method.run, which this recorded run bypasses
-        if method == "semi": c = SemiAmortisedConfig(posterior=self.posterior)
+        if method == "semi": c = dataclasses.replace(get_method("semi").make_config(priors=self.priors), posterior=self.posterior)
         if method in ("diffusion", "semi") and self.recordable(i) and c.particles == 1 and gain > 0:
             trajectory = Trajectory()  # (levels, batch 1, particle 1, n_sources, time)
             est = langevin_separate(mix * gain, self.priors, c, generator=torch.Generator().manual_seed(self.seed), callback=trajectory) / gain

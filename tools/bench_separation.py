@@ -119,7 +119,7 @@ def measure(label: str, method_name: str, options: dict, priors: PriorSet, mix, 
             batch: int = 1) -> dict:
     "One row: `method_name` with `options` on the mixes of `mix` `(n, time)`, `batch` at a time (seed i for the batch from mix i)."
     method, device = get_method(method_name), priors.device
-    config = method.make_config(options)
+    config = method.make_config(options, priors)
     method.prepare(priors, config)  # one-time work (dictionaries, networks) is not timed
     if device.type == "cuda": torch.cuda.reset_peak_memory_stats(device)
     seconds, scores = [], []

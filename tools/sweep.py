@@ -8,15 +8,19 @@ Defaults are chosen with it on validation mixes only (seed 555); the test set (s
     python3 tools/sweep.py --compare runs/base.csv runs/fork.csv                    # paired means and 95% intervals
     python3 tools/sweep.py runs/b.csv --start 16 --n 16                              # mixes 16-31 only (same mixes and seeds as in a full sweep)
     python3 tools/sweep.py runs/raw.csv --set classify_final=false --save runs/raw.pt   # also keep the estimates, e.g. to study final labelling offline
+    python3 tools/sweep.py runs/music.csv --priors synth --root runs/synth/valid --cuts-per-track 3 --length 32000   # music: seeded cuts of a wav root's test songs
 """
 import argparse
 import json
 import time
 
+from pathlib import Path
+
 import pandas as pd
 import torch
 
 from deep_sep_priors.core import console_errors, parse_overrides
+from deep_sep_priors.data.musdb import DecodedCache, MusdbTestCuts, musdb_test_cuts, open_musdb
 from deep_sep_priors.data.toy import ToyConfig, toy_test_set
 from deep_sep_priors.evaluate import VALIDATION_SEED
 from deep_sep_priors.metrics import bootstrap_interval, permutation_invariant_si_sdr, si_sdr
@@ -26,10 +30,24 @@ from deep_sep_priors.separate.registry import get_method
 from bench_separation import counting  # the benchmark's evaluation counter (tools/ is this script's first import path)
 
 
+def music_cuts(root: str, priors, length: int, cuts_per_track: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """`(mixes, stems)` of `cuts_per_track` seeded cuts of `length` samples per test song of a MUSDB18-HQ-layout wav root (`dsp-make-synth`), in which
+    every stem sounds: the recipe's test cuts (`musdb_test_cuts`), decoded once into `<root>/.cache` at the priors' rate."""
+    db = open_musdb(root, subsets="test", is_wav=True)
+    cache = DecodedCache(Path(root) / ".cache", sample_rate=priors.sample_rate)
+    seconds = length / priors.sample_rate
+    cuts = musdb_test_cuts(db, seconds, cuts_per_track, seed=seed, cache=cache, min_rms=1e-3, sources=priors.names)
+    items = MusdbTestCuts(db, cuts, seconds, cache, priors.sample_rate, sources=priors.names)
+    mixes, stems = zip(*(items[i] for i in range(len(items))))
+    return torch.stack(mixes), torch.stack(stems)
+
+
 def measure(args) -> None:
     priors, method = load_priors(args.priors), get_method(args.method, separator=True)
-    config = method.make_config(parse_overrides(args.set))
-    mix, sources = toy_test_set(args.start + args.n, ToyConfig(sample_rate=priors.sample_rate, segment_length=args.length, sources=tuple(priors.names)), seed=args.seed)
+    config = method.make_config(parse_overrides(args.set), priors)
+    if args.root: mix, sources = music_cuts(args.root, priors, args.length, args.cuts_per_track, args.seed)
+    else: mix, sources = toy_test_set(args.start + args.n, ToyConfig(sample_rate=priors.sample_rate, segment_length=args.length, sources=tuple(priors.names)), seed=args.seed)
+    if args.start + args.n > len(mix): raise ValueError(f"--start {args.start} --n {args.n}: only {len(mix)} mixes")
     rows, kept = [], []
     torch.set_num_threads(args.threads)
     method.prepare(priors, config)
@@ -78,6 +96,8 @@ def main(argv=None) -> None:
     p.add_argument("--seed", type=int, default=VALIDATION_SEED, help=f"mixes' seed (default {VALIDATION_SEED}, the validation set)")
     p.add_argument("--batch", type=int, default=8, help="mixes separated together (default 8; seconds are per mix)")
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--root", help="instead of toy mixes: cuts of the test songs of this wav root (MUSDB18-HQ layout, e.g. dsp-make-synth's); --seed seeds the cuts")
+    p.add_argument("--cuts-per-track", type=int, default=3, help="with --root: cuts per song (default 3)")
     p.add_argument("--save", metavar="FILE.pt", help="also save the mixes, true sources and estimates (torch.save) to this file")
     with console_errors(p, argv) as args:
         if args.compare: compare(*args.compare)

@@ -105,7 +105,7 @@ def separate(mix, priors="toy", method: str | None = None, sample_rate: int | No
     priors = as_priors(priors, None if device is None else torch.device(device))
     sep = get_method(method or default_method(priors), separator=not evaluation)
     if sep.needs_truth: raise ValueError(f"method {method!r} reads the true sources: only an evaluation can run it")
-    cfg = sep.make_config(config, **options)  # bad options fail before any work
+    cfg = sep.make_config(config, priors, **options)  # over the options tuned for these priors (methods.yaml); bad options fail before any work
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1: raise ValueError(f"batch_size: expected an integer >= 1, got {batch_size!r}")
     x, rate_in = read_mix(mix, sample_rate)
     device, x = priors.device, x.to(priors.dtype)  # float64 / float16 input: computed in the priors' dtype

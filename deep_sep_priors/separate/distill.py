@@ -63,7 +63,7 @@ def make_pseudo_targets(priors, out, config: PseudoTargetConfig | None = None, p
         raise ValueError(f"make_pseudo_targets: config.mixes={config.mixes!r} " + ("needs its `mixes` function" if mixes is None else "with a `mixes` function: name that source in config.mixes"))
     if device is not None: priors = priors.to(resolve_device(device))
     out, method = Path(out), get_method(config.method, separator=True)
-    method_config = method.make_config(config.options)
+    method_config = method.make_config(config.options, priors)  # over the options tuned for these priors (methods.yaml)
     manifest = json.loads(json.dumps({"format": PSEUDO_TARGETS_FORMAT, "config": asdict(config), "sources": priors.names, "sample_rate": priors.sample_rate}))  # as read back
     if (out / "manifest.json").is_file():
         old = json.loads((out / "manifest.json").read_text())

@@ -35,27 +35,31 @@ class Method:
     renamed: dict = field(default_factory=dict)  # {old option: new dotted option}, accepted with a warning
     setup: Callable | None = None  # setup(priors, config): one-time work (learning, loading) that `prepare` does before timed runs
 
-    def make_config(self, config=None, **options):
-        """`config` (default: the config class's defaults; a dict: options) updated by `options` (nested dicts for sections);
-        bad keys or types raise a `ValueError`."""
+    def make_config(self, config=None, priors=None, **options):
+        """`config` (default: the config class's defaults, or with `priors` the options tuned for them, `PriorSet.method_options`; a dict: options)
+        updated by `options` (nested dicts for sections); bad keys or types raise a `ValueError`."""
         if isinstance(config, dict): config, options = None, {**config, **options}
         if self.config_class is None:
             if config is not None or options: raise ValueError(f"method {self.name!r} takes no options, got {sorted(options) or type(config).__name__}")
             return None
         if config is not None and not isinstance(config, self.config_class):
             raise ValueError(f"method {self.name!r}: config must be a {self.config_class.__name__}, got {type(config).__name__}")
+        tuned = (getattr(priors, "method_options", None) or {}).get(self.name) if config is None else None
+        if tuned: config = build_config(self.config_class, tuned, renamed=self.renamed, where=f"the priors' methods.yaml, method {self.name!r}")
         return build_config(self.config_class, options, base=config, renamed=self.renamed, where=f"method {self.name!r}")
 
     def prepare(self, priors, config=None) -> None:
         "Do the method's one-time work for `priors` and `config` now (a benchmark or an evaluation then times separation only)."
-        if self.setup is not None: self.setup(PriorSet.of(priors, f"method {self.name!r}"), self.make_config(config) if self.config_class else None)
+        if self.setup is None: return
+        priors = PriorSet.of(priors, f"method {self.name!r}")
+        self.setup(priors, self.make_config(config, priors) if self.config_class else None)
 
     def run(self, mix: Tensor, priors, config=None, generator: torch.Generator | None = None, truth: Tensor | None = None) -> Tensor:
         """Estimates `(batch, n_sources, time)` of `mix` `(batch, time)`, checked for shape and finiteness; `truth` `(batch, n_sources, time)` for `needs_truth` methods.
         Each mix is scaled to the priors' level (`PriorSet.mix_rms`) and its estimates back; a silent mix (RMS <= `SILENCE_RMS`) gives silent estimates."""
         priors = PriorSet.of(priors, f"method {self.name!r}")
         mix = check_audio(mix, name=f"method {self.name!r}: mix", ndim=2)
-        config = self.make_config(config) if self.config_class is not None else None
+        config = self.make_config(config, priors) if self.config_class is not None else None
         if self.needs_truth and truth is None: raise ValueError(f"method {self.name!r} reads the true sources: it is an evaluation row, not a separator")
         gain = level_gain(mix, priors)
         loud = gain[:, 0].nonzero()[:, 0]
