@@ -14,13 +14,11 @@ import argparse
 import json
 import time
 
-from pathlib import Path
-
 import pandas as pd
 import torch
 
 from deep_sep_priors.core import console_errors, parse_overrides
-from deep_sep_priors.data.musdb import DecodedCache, MusdbTestCuts, musdb_test_cuts, open_musdb
+from deep_sep_priors.data.musdb import musdb_test_batch
 from deep_sep_priors.data.toy import ToyConfig, toy_test_set
 from deep_sep_priors.evaluate import VALIDATION_SEED
 from deep_sep_priors.metrics import bootstrap_interval, permutation_invariant_si_sdr, si_sdr
@@ -30,22 +28,10 @@ from deep_sep_priors.separate.registry import get_method
 from bench_separation import counting  # the benchmark's evaluation counter (tools/ is this script's first import path)
 
 
-def music_cuts(root: str, priors, length: int, cuts_per_track: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """`(mixes, stems)` of `cuts_per_track` seeded cuts of `length` samples per test song of a MUSDB18-HQ-layout wav root (`dsp-make-synth`), in which
-    every stem sounds: the recipe's test cuts (`musdb_test_cuts`), decoded once into `<root>/.cache` at the priors' rate."""
-    db = open_musdb(root, subsets="test", is_wav=True)
-    cache = DecodedCache(Path(root) / ".cache", sample_rate=priors.sample_rate)
-    seconds = length / priors.sample_rate
-    cuts = musdb_test_cuts(db, seconds, cuts_per_track, seed=seed, cache=cache, min_rms=1e-3, sources=priors.names)
-    items = MusdbTestCuts(db, cuts, seconds, cache, priors.sample_rate, sources=priors.names)
-    mixes, stems = zip(*(items[i] for i in range(len(items))))
-    return torch.stack(mixes), torch.stack(stems)
-
-
 def measure(args) -> None:
     priors, method = load_priors(args.priors), get_method(args.method, separator=True)
     config = method.make_config(parse_overrides(args.set), priors)
-    if args.root: mix, sources = music_cuts(args.root, priors, args.length, args.cuts_per_track, args.seed)
+    if args.root: mix, sources, _ = musdb_test_batch(args.root, args.length / priors.sample_rate, args.cuts_per_track, args.seed, priors.sample_rate, priors.names)
     else: mix, sources = toy_test_set(args.start + args.n, ToyConfig(sample_rate=priors.sample_rate, segment_length=args.length, sources=tuple(priors.names)), seed=args.seed)
     if args.start + args.n > len(mix): raise ValueError(f"--start {args.start} --n {args.n}: only {len(mix)} mixes")
     rows, kept = [], []
@@ -61,7 +47,8 @@ def measure(args) -> None:
         if args.save: kept.append(est.cpu())
         for j in range(len(m)):
             rows.append({"mix": i + j, "assigned": assigned[j].mean().item(), "pi": pi[j].mean().item(), "frac10": (assigned[j] >= 10).float().mean().item(),
-                         "pi_frac10": (pi[j] >= 10).float().mean().item(), "perm": "".join(map(str, perm[j].tolist())), "evals": evals, "seconds": seconds})
+                         "pi_frac10": (pi[j] >= 10).float().mean().item(), "perm": "".join(map(str, perm[j].tolist())), "evals": evals, "seconds": seconds,
+                         **{f"assigned_{name}": assigned[j, k].item() for k, name in enumerate(priors.names)}})
             print(json.dumps(rows[-1]), flush=True)
     table = pd.DataFrame(rows)
     table.to_csv(args.out, index=False)
@@ -69,6 +56,7 @@ def measure(args) -> None:
         torch.save({"mix": mix[args.start:], "sources": sources[args.start:], "estimates": torch.cat(kept), "first_mix": args.start,
                     "seed": args.seed, "set": args.set, "names": list(priors.names)}, args.save)
     lo, hi = bootstrap_interval(table.assigned) if len(table) > 1 else (float("nan"),) * 2
+    print("per source:", ", ".join(f"{name} {table[f'assigned_{name}'].mean():.2f}" for name in priors.names))
     print(f"{args.set or 'defaults'}: assigned {table.assigned.mean():.2f} [{lo:.2f}, {hi:.2f}] median {table.assigned.median():.2f}, "
           f"PI {table.pi.mean():.2f}, frac10 {table.frac10.mean():.2f}, evals {table.evals.mean():.0f}, s/mix {table.seconds.mean():.1f} ({args.threads} threads, batch {args.batch})")
 

@@ -26,7 +26,7 @@ from ..core import atomic_write
 # %% auto #0
 __all__ = ['MUSDB_SOURCES', 'MUSDB_STEMS', 'MUSDB_SAMPLE_RATE', 'MUSDB_SAMPLE_ENV', 'open_musdb', 'make_musdb_fixture',
            'track_sources', 'track_mixture', 'DecodedCache', 'MusdbRandomCuts', 'Cut', 'musdb_test_cuts',
-           'MusdbTestCuts', 'musdb_sample_root', 'require_musdb_sample']
+           'MusdbTestCuts', 'musdb_test_batch', 'musdb_sample_root', 'require_musdb_sample']
 
 # %% ../../nbs/04_musdb.ipynb #a5d9e3d5
 MUSDB_SOURCES = ("drums", "bass", "other", "vocals")
@@ -382,6 +382,20 @@ class MusdbTestCuts(Dataset):
         s = x[: len(self.sources)]
         mix = {"mean": lambda: s.mean(0), "sum": lambda: s.sum(0), "real": lambda: x[-1]}[self.mixture]()
         return mix, s
+
+# %% ../../nbs/04_musdb.ipynb #b2c3d4e5f6a1
+def musdb_test_batch(root, segment_seconds: float, cuts_per_track: int = 1, seed: int = 0, sample_rate: int = 16000, sources: Sequence[str] = MUSDB_SOURCES,
+                     is_wav: bool = True, cache_dir=None, min_rms: float | None = 1e-3) -> tuple[Tensor, Tensor, list[Cut]]:
+    """`(mixes (n, time), stems (n, n_sources, time), cuts)`: `cuts_per_track` seeded cuts per test track of `root` (`musdb_test_cuts`; with `min_rms`,
+    cuts in which every stem sounds), mono at `sample_rate`, each mix the mean of its stems; decoded once into `cache_dir` (default `<root>/.cache`)."""
+    db = open_musdb(root, subsets="test", is_wav=is_wav)
+    cache = DecodedCache(Path(cache_dir) if cache_dir is not None else Path(root).expanduser() / ".cache", sample_rate=sample_rate)
+    cuts = musdb_test_cuts(db, segment_seconds, cuts_per_track, seed=seed, cache=cache if min_rms is not None else None, min_rms=min_rms, sources=sources)
+    if not cuts: raise ValueError(f"musdb_test_batch: no test track of {root} is {segment_seconds} s long")
+    items = MusdbTestCuts(db, cuts, segment_seconds, cache, sample_rate, sources=sources)
+    mixes, stems = zip(*(items[i] for i in range(len(items))))
+    return torch.stack(mixes), torch.stack(stems), cuts
+
 
 # %% ../../nbs/04_musdb.ipynb #3f844fab
 MUSDB_SAMPLE_ENV = "DSP_MUSDB_SAMPLE"
