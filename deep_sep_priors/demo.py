@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -16,12 +17,15 @@ from torch import Tensor
 
 from .audio import save_audio
 from .core import atomic_folder, check_output_folder, console_errors, limit_threads, parse_overrides
+from .data.musdb import musdb_test_batch
+from .data.synth import build_synth_track
 from .data.toy import ToyConfig, toy_test_set
 from .evaluate import DEMO_SEED, SEPARATORS, plot_separation, run_rows, score_table, table_rows
 from .separate.api import as_priors
+from .separate.registry import get_method
 
 # %% auto #0
-__all__ = ['POSTERIOR_HINT', 'QUICK', 'write_wavs', 'run_demo', 'main']
+__all__ = ['POSTERIOR_HINT', 'QUICK', 'MUSIC', 'write_wavs', 'synth_demo_mixes', 'run_demo', 'main']
 
 # %% ../nbs/28_demo.ipynb #318acc62
 POSTERIOR_HINT = ("The amortised posterior's row uses the priors' own learned separator (toy/distilled for the toy priors) unless told --posterior PATH (train your own with "
@@ -39,17 +43,37 @@ def write_wavs(out: Path, mix: Tensor, sources: Tensor, estimates: dict[str, Ten
     return paths
 
 # %% ../nbs/28_demo.ipynb #9954a14f
+def synth_demo_mixes(n: int, length: int, seed: int, priors) -> tuple[Tensor, Tensor]:
+    """`(mixes (n, length), stems (n, 4, length))`: one cut in which every stem sounds from each of `n` songs of the synthetic multitrack set's *test*
+    subset (seeds `seed`, `seed + 1`, ...: no prior heard them), composed and rendered now by FluidSynth (`05_synth_multitrack`) at the priors' rate."""
+    rate = priors.sample_rate
+    with tempfile.TemporaryDirectory(prefix="dsp_demo_songs.") as d:
+        for i in range(n): build_synth_track(d, "test", seed + i, max(4.0, 2 * length / rate + 2), rate)
+        mixes, stems, _ = musdb_test_batch(d, length / rate, 1, seed, rate, priors.names)
+    return mixes, stems
+
+def _nmf_available(priors, config: dict) -> bool:
+    "Whether NMF can learn its dictionaries (from the priors' training data, which a music prior set's user may not have); learned now if so."
+    try: get_method("nmf").prepare(priors, config); return True
+    except FileNotFoundError as e:
+        print(f"dsp-demo: no NMF row: {e}", file=sys.stderr)
+        return False
+
 def run_demo(out="dsp_demo", n_mixes: int = 8, length: int = 8192, methods=SEPARATORS, options: dict | None = None,
-             seed: int = DEMO_SEED, threads: int | None = None, progress: bool = True, priors="toy", overwrite: bool = False) -> pd.DataFrame:
-    """Separate `n_mixes` toy mixes of `length` samples with the shipped `priors` by `methods` (options `{method: {key: value}}`), beside the floor
-    and the oracle mask; print the table, write `out/table.csv`, the wavs and `out/separation.png` (as a whole, `core.atomic_folder`:
-    an existing `out` is replaced only if `overwrite`); the table."""
+             seed: int = DEMO_SEED, threads: int | None = None, progress: bool = True, priors=None, overwrite: bool = False, music: bool = False) -> pd.DataFrame:
+    """Separate `n_mixes` toy mixes of `length` samples — or with `music`, cuts of held-out songs of the synthetic multitrack set (`synth_demo_mixes`) —
+    with the shipped `priors` (default: 'toy', with `music` 'synth') by `methods` (options `{method: {key: value}}`), beside the floor and the oracle
+    mask; print the table, write `out/table.csv`, the wavs and `out/separation.png` (as a whole, `core.atomic_folder`: an existing `out` is replaced
+    only if `overwrite`); the table."""
     t0, out = time.perf_counter(), check_output_folder(out, overwrite)  # before any work
-    priors = as_priors(priors)
-    options = {"nmf": {"examples": 16, "example_length": length, "seed": seed + 1}, **(options or {})}  # NMF: the priors' supervision, another seed
+    priors = as_priors(priors or ("synth" if music else "toy"))
+    nmf = {"examples": 64, "seed": seed + 1} if music else {"examples": 16, "example_length": length, "seed": seed + 1}  # the priors' supervision, another seed
+    options = {"nmf": nmf, **(options or {})}
+    if "nmf" in methods and not _nmf_available(priors, options["nmf"]): methods = tuple(m for m in methods if m != "nmf")
     rows = table_rows(methods, options, references=())
     folders = {row: method for row, (method, _) in rows.items() if method != "mix"}
-    mix, sources = toy_test_set(n_mixes, ToyConfig(sample_rate=priors.sample_rate, segment_length=length, sources=tuple(priors.names)), seed=seed)
+    if music: mix, sources = synth_demo_mixes(n_mixes, length, seed, priors)
+    else: mix, sources = toy_test_set(n_mixes, ToyConfig(sample_rate=priors.sample_rate, segment_length=length, sources=tuple(priors.names)), seed=seed)
     with limit_threads(threads):  # more threads than free cores is many times slower, not a bit
         estimates, seconds = run_rows(mix, sources, priors, rows, seed)
         table = score_table(estimates, sources, mix, seconds, priors.names)
@@ -58,7 +82,8 @@ def run_demo(out="dsp_demo", n_mixes: int = 8, length: int = 8192, methods=SEPAR
         write_wavs(tmp, mix, sources, estimates, folders, priors.names, priors.sample_rate)
         plot_separation(mix[0], sources[0], {k: v[0] for k, v in estimates.items()}, priors.names, priors.sample_rate, tmp / "separation.png", folders)
     if progress:
-        print(f"{n_mixes} toy mixes x {length} samples at {priors.sample_rate} Hz (seed {seed}); torch threads {threads or torch.get_num_threads()}")
+        what = "cuts of held-out synthetic songs" if music else "toy mixes"
+        print(f"{n_mixes} {what} x {length} samples at {priors.sample_rate} Hz (seed {seed}); torch threads {threads or torch.get_num_threads()}")
         if "elbo" in methods and "elbo" not in options: print(POSTERIOR_HINT)
         with pd.option_context("display.width", 200, "display.max_columns", 30): print(table)
         print(f"wrote {out}/table.csv, {out}/separation.png and {out}/mix_<i>/{{mix,truth/<source>,<method>/<source>}}.wav; {time.perf_counter() - t0:.0f} s in all")
@@ -66,13 +91,15 @@ def run_demo(out="dsp_demo", n_mixes: int = 8, length: int = 8192, methods=SEPAR
 
 # %% ../nbs/28_demo.ipynb #bd84499c
 QUICK = dict(n=2, length=4096, options={"n_levels": 10, "mask": {"steps": 20}}, semi={"n_levels": 10})
+MUSIC = dict(n=4, length=32000, quick_n=1, quick_length=16000)  # 2-s cuts of 4 songs (1 s of one with --quick)
 
 def main(argv=None) -> None:
     "Console entry point `dsp-demo`."
-    p = argparse.ArgumentParser(prog="dsp-demo", description="Separate toy mixes with the shipped priors; print the SI-SDR table, write wavs and a PNG.")
+    p = argparse.ArgumentParser(prog="dsp-demo", description="Separate toy mixes (or with --music, cuts of held-out synthetic songs) with the shipped priors; print the SI-SDR table, write wavs and a PNG.")
     p.add_argument("--out", default="dsp_demo", help="output folder (default: dsp_demo)")
-    p.add_argument("--n", type=int, default=None, help="number of mixes (default: 8; --quick: 2)")
-    p.add_argument("--length", type=int, default=None, help="samples per mix at 16 kHz (default: 8192; --quick: 4096)")
+    p.add_argument("--music", action="store_true", help="render held-out songs of the synthetic multitrack set (FluidSynth) and separate cuts of them with the shipped music priors (synth)")
+    p.add_argument("--n", type=int, default=None, help="number of mixes (default: 8, --music 4; --quick: 2, --music --quick 1)")
+    p.add_argument("--length", type=int, default=None, help="samples per mix at 16 kHz (default: 8192, --music 32000; --quick: 4096, --music --quick 16000)")
     p.add_argument("--seed", type=int, default=DEMO_SEED, help=f"seed of the mixes and the sampler (default: {DEMO_SEED})")
     p.add_argument("--posterior", default=None, help="posterior.pt of the amortised separator (dsp-train-posterior), or a shipped one by name; also the start of semi (default: the priors' own, toy/distilled for the toy priors)")
     p.add_argument("--no-elbo", action="store_true", help="skip the amortised posterior and the semi-amortised sampler started from it")
@@ -84,11 +111,14 @@ def main(argv=None) -> None:
     p.add_argument("--quiet", action="store_true", help="print nothing")
     with console_errors(p, argv) as args:
         diffusion = {**(QUICK["options"] if args.quick else {}), **parse_overrides(args.set)}
-        n, length = args.n or (QUICK["n"] if args.quick else 8), args.length or (QUICK["length"] if args.quick else 8192)
-        methods = ("nmf",) * (not args.no_nmf) + ("diffusion",) + ("semi", "elbo") * (not args.no_elbo)
+        if args.music: n, length = args.n or MUSIC["quick_n" if args.quick else "n"], args.length or MUSIC["quick_length" if args.quick else "length"]
+        else: n, length = args.n or (QUICK["n"] if args.quick else 8), args.length or (QUICK["length"] if args.quick else 8192)
+        priors = as_priors("synth" if args.music else "toy")
+        learned = not args.no_elbo and (args.posterior or priors.posterior_file)  # the learned rows need a posterior: the priors' own or --posterior
+        methods = ("nmf",) * (not args.no_nmf) + ("diffusion",) + ("semi", "elbo") * bool(learned)
         start = {"posterior": args.posterior} if args.posterior else {}  # the amortised posterior, also the start of `semi`
         options = {"diffusion": diffusion, "semi": {**(QUICK["semi"] if args.quick else {}), **start}, **({"elbo": start} if start else {})}
-        run_demo(args.out, n, length, methods, options, args.seed, args.threads, not args.quiet, overwrite=args.overwrite)
+        run_demo(args.out, n, length, methods, options, args.seed, args.threads, not args.quiet, priors, args.overwrite, args.music)
 
 # %% ../nbs/28_demo.ipynb #4fc508c8
 if __name__ == "__main__" and not hasattr(sys, "ps1") and "ipykernel" not in sys.modules: main()
