@@ -36,7 +36,7 @@ from ..diagnostics.cross_likelihood import classification_accuracy, cross_likeli
 from ..data.musdb import MUSDB_SOURCES, Cut, DecodedCache, MusdbRandomCuts, musdb_test_cuts, open_musdb
 from ..core import console_errors, limit_threads, parse_overrides, resolve_device
 from ..evaluate import label
-from ..metrics import bss_eval, results_table, si_sdr
+from ..metrics import bss_eval, permutation_invariant_si_sdr, results_table, si_sdr
 from ..priors import load_priors
 from ..separate.api import separate
 from ..separate.distill import PseudoTargetConfig, make_pseudo_targets
@@ -47,11 +47,12 @@ from ..train import TrainConfig, train_prior
 from ..training import config_from
 
 # %% auto #0
-__all__ = ['STAGES', 'RECIPE_METHODS', 'POSTERIOR', 'TINY_PRIOR', 'TINY_TRAIN', 'TINY', 'BOOKKEEPING', 'MusdbRecipe', 'prepare',
-           'prior_finished', 'train_commands', 'collect_priors', 'train_priors', 'markdown_table', 'likelihood_data',
-           'likelihood_markdown', 'stem_likelihoods', 'posterior_batches', 'diffusion_config', 'recipe_pseudo_targets',
-           'train_posteriors', 'item_name', 'select_test_items', 'load_item', 'separators', 'separate_test_set',
-           'score_item', 'results_summary', 'evaluate_estimates', 'run_recipe', 'main']
+__all__ = ['STAGES', 'RECIPE_METHODS', 'POSTERIOR', 'TINY_PRIOR', 'TINY_TRAIN', 'TINY', 'BOOKKEEPING', 'SCORE_METRICS',
+           'MusdbRecipe', 'prepare', 'prior_finished', 'train_commands', 'collect_priors', 'train_priors',
+           'markdown_table', 'likelihood_data', 'likelihood_markdown', 'stem_likelihoods', 'posterior_batches',
+           'diffusion_config', 'recipe_pseudo_targets', 'train_posteriors', 'item_name', 'select_test_items',
+           'load_item', 'separators', 'separate_test_set', 'score_item', 'results_summary', 'evaluate_estimates',
+           'run_recipe', 'main']
 
 # %% ../../nbs/30_musdb_recipe.ipynb #20eabc9d
 STAGES = ("prepare", "train", "likelihood", "posterior", "separate", "evaluate")
@@ -472,11 +473,16 @@ def separate_test_set(recipe: MusdbRecipe, progress: bool = True, rank: int | No
     return table
 
 # %% ../../nbs/30_musdb_recipe.ipynb #6e151108
-def score_item(estimates: Tensor, stems: Tensor, sample_rate: int, window_seconds: float = 1.0) -> pd.DataFrame:
-    "Scores of `estimates` against `stems` (both `(n_sources, time)`): museval's median SDR/SIR/ISR/SAR over windows, and SI-SDR; one row per stem."
+SCORE_METRICS = ("SDR", "SIR", "ISR", "SAR", "SI-SDR", "SI-SDRi", "PI SI-SDR")
+
+def score_item(estimates: Tensor, stems: Tensor, sample_rate: int, window_seconds: float = 1.0, mix: Tensor | None = None) -> pd.DataFrame:
+    """Scores of `estimates` against `stems` (both `(n_sources, time)`): museval's median SDR/SIR/ISR/SAR over windows, SI-SDR, the SI-SDR of the
+    estimates under their best assignment to the stems (permutation-invariant) and, given the `mix`, the SI-SDR improvement over it; one row per stem."""
     with threadpool_limits(1):
         frame = bss_eval(estimates, stems, sample_rate, window_seconds)
     frame["SI-SDR"] = si_sdr(estimates, stems).numpy()
+    if mix is not None: frame["SI-SDRi"] = frame["SI-SDR"] - si_sdr(mix.expand_as(stems), stems).numpy()
+    frame["PI SI-SDR"] = permutation_invariant_si_sdr(estimates, stems)[0].numpy()
     return frame
 
 def _score_job(job: dict) -> list[dict]:
@@ -486,9 +492,10 @@ def _score_job(job: dict) -> list[dict]:
         cached = folder / job["item"] / "scores.json"
         wavs = [] if method == "mix" else [folder / job["item"] / f"{s}.wav" for s in job["sources"]]
         if cached.is_file() and all(cached.stat().st_mtime_ns >= p.stat().st_mtime_ns for p in wavs):  # scored after the estimates were written
-            rows += json.loads(cached.read_text()); continue
+            old = json.loads(cached.read_text())
+            if {r["metric"] for r in old} == set(SCORE_METRICS): rows += old; continue  # else scored before a metric was added: again
         est = mix.expand_as(stems) if method == "mix" else torch.stack([torch.from_numpy(sf.read(p, dtype="float32")[0]) for p in wavs])
-        frame = score_item(est, stems, job["sample_rate"], job["window_seconds"])
+        frame = score_item(est, stems, job["sample_rate"], job["window_seconds"], mix)
         new = [{"method": label(method), "item": job["item"], "track": job["track"], "source": s, "metric": metric, "value": float(frame.loc[k, metric])}
                for k, s in enumerate(job["sources"]) for metric in frame.columns]
         _write_json(cached, new)
@@ -497,12 +504,16 @@ def _score_job(job: dict) -> list[dict]:
 
 def results_summary(frame: pd.DataFrame, sources, seconds: dict[str, float] | None = None) -> pd.DataFrame:
     """One row per method of a long scores frame (method, item, source, metric, value): SDR per stem as SiSEC reports it (the median over items of
-    each item's median over windows) and the mean of those medians; SI-SDR per stem (mean over items), mean and median; seconds per item."""
+    each item's median over windows) and the mean of those medians; SI-SDR per stem (mean over items), mean, median, the fraction of estimates at
+    10 dB or more and the 95 % bootstrap interval of the mean over items; the means of SI-SDRi and permutation-invariant SI-SDR; seconds per item."""
     sources, rows = list(sources), list(dict.fromkeys(frame.method))
     sdr = frame[frame.metric == "SDR"].pivot_table(index="method", columns="source", values="value", aggfunc="median").reindex(index=rows, columns=sources)
     sdr["mean"] = sdr[sources].mean(axis=1)
-    si = results_table(frame, "SI-SDR", example="item").reindex(index=rows)[sources + ["mean", "median"]]
-    table = pd.concat({"SDR (median)": sdr, "SI-SDR": si}, axis=1).round(2)
+    si = results_table(frame, "SI-SDR", example="item").reindex(index=rows)[sources + ["mean", "median", ">=10 dB", "CI low", "CI high"]]
+    parts = {"SDR (median)": sdr, "SI-SDR": si}
+    for metric in ("SI-SDRi", "PI SI-SDR"):
+        if metric in set(frame.metric): parts[metric] = frame[frame.metric == metric].groupby("method", sort=False).value.mean().reindex(rows).to_frame("mean")
+    table = pd.concat(parts, axis=1).round(2)
     if seconds is not None: table[("time", "s per item")] = pd.Series(seconds).reindex(table.index).round(2)
     return table
 
