@@ -319,7 +319,7 @@ def load_priors(name_or_dir, map_location="cpu") -> PriorSet:
     that the folder's `classifier.txt` names and the learned separator that its `posterior.txt` names (checkpoint paths relative to the folder), if any,
     and the separators' options tuned for the set that its `methods.yaml` gives (`{method: {option: value}}`, `PriorSet.method_options`)."""
     folder = Path(name_or_dir)
-    if not folder.is_dir():
+    if not folder.is_dir() or (not any(folder.glob("*.pt")) and packaged_prior_dir(str(name_or_dir)).is_dir()):  # e.g. a folder 'synth' of run data here: the shipped set
         shipped = packaged_prior_dir(str(name_or_dir))
         if not shipped.is_dir():
             raise FileNotFoundError(f"no prior folder {folder} and no shipped prior set {str(name_or_dir)!r}")
