@@ -37,7 +37,7 @@ from ..data.musdb import MUSDB_SOURCES, Cut, DecodedCache, MusdbRandomCuts, musd
 from ..core import console_errors, limit_threads, parse_overrides, resolve_device
 from ..evaluate import label
 from ..metrics import bss_eval, permutation_invariant_si_sdr, results_table, si_sdr
-from ..priors import load_priors
+from ..priors import load_priors, packaged_prior_dir
 from ..separate.api import separate
 from ..separate.distill import PseudoTargetConfig, make_pseudo_targets
 from ..separate.elbo import ElboConfig, PosteriorNet, distill_batches, load_posterior_for, train_posterior
@@ -110,6 +110,7 @@ class MusdbRecipe:
     threads: int | None = None  # torch and BLAS threads (None: the libraries' choice)
     seed: int = 0
     tiny: bool = False  # set by `from_options(tiny=True)`, which also applies the TINY preset; adds TINY_PRIOR / TINY_TRAIN to the priors
+    priors: str | None = None  # separate (and train posteriors) with these priors, a folder of checkpoints or a shipped set's name (e.g. 'synth'), instead of OUT/prior_set; no train stage then
 
     def __post_init__(self):
         for name in ("prior_set", "sources", "methods", "likelihood_sigmas"):
@@ -143,7 +144,10 @@ class MusdbRecipe:
     def cache_path(self) -> Path: return Path(self.cache_dir) if self.cache_dir else self.out_dir / "cache"
     def prior_dir(self, stem: str) -> Path: return self.out_dir / "priors" / stem
     @property
-    def prior_set_dir(self) -> Path: return self.out_dir / "prior_set"
+    def prior_set_dir(self) -> Path:
+        "OUT/prior_set (the train stage's), or the folder of `priors` (a shipped set's by name)."
+        if self.priors is None: return self.out_dir / "prior_set"
+        return Path(self.priors) if Path(self.priors).is_dir() else packaged_prior_dir(self.priors)
     def posterior_file(self, objective: str) -> Path: return self.out_dir / "posterior" / objective / "posterior.pt"
     @property
     def pseudo_targets_dir(self) -> Path: return self.out_dir / "pseudo_targets"
@@ -558,7 +562,9 @@ def run_recipe(recipe: MusdbRecipe, stages=STAGES, progress: bool = True) -> pd.
     if bad: raise ValueError(f"unknown stage(s) {bad}; choose from {STAGES} or 'all'")
     rank, world, _ = _rank()
     if world > 1 and set(stages) - {"train", "separate"}: raise ValueError(f"under torchrun only the train and separate stages run, not {stages}")
-    recipe.train_config(recipe.sources[0]); recipe.open("train"); recipe.open("test")  # fail early: no dataset root, a wrong layout, a bad prior config
+    if recipe.priors is not None and "train" in stages: raise ValueError(f"priors={recipe.priors!r} names priors to use: the train stage, which trains the recipe's own, does not run with it")
+    recipe.train_config(recipe.sources[0]); recipe.open("test")  # fail early: no dataset root, a wrong layout, a bad prior config
+    if set(stages) & {"prepare", "train", "likelihood", "posterior"}: recipe.open("train")  # separate and evaluate read the test songs only
     if rank == 0:
         with atomic_write(recipe.out_dir / "recipe.yaml") as tmp: tmp.write_text(yaml.safe_dump(json.loads(json.dumps(asdict(recipe))), sort_keys=False))
     table, run = None, {"prepare": prepare, "train": train_priors, "likelihood": stem_likelihoods, "posterior": train_posteriors, "separate": separate_test_set}
