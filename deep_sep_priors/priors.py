@@ -227,6 +227,9 @@ class PriorSet(nn.ModuleDict):
 
     @property
     def names(self) -> list[str]: return list(self.keys())
+    def tuned_options(self, method: str) -> dict:
+        "The options of `method` tuned for this set (its folder's methods.yaml, `method_options`); `{}` if none."
+        return dict((self.method_options or {}).get(method) or {})
     @property
     def sample_rate(self) -> int: return next(iter(self.values())).info.sample_rate
     @property
@@ -318,9 +321,8 @@ def load_priors(name_or_dir, map_location="cpu") -> PriorSet:
     """The `PriorSet` of a folder of `*.pt` checkpoints, or of a shipped set by name (e.g. 'toy'); with the classifier
     that the folder's `classifier.txt` names and the learned separator that its `posterior.txt` names (checkpoint paths relative to the folder), if any,
     and the separators' options tuned for the set that its `methods.yaml` gives (`{method: {option: value}}`, `PriorSet.method_options`)."""
-    folder = Path(name_or_dir)
-    if not folder.is_dir() or (not any(folder.glob("*.pt")) and packaged_prior_dir(str(name_or_dir)).is_dir()):  # e.g. a folder 'synth' of run data here: the shipped set
-        shipped = packaged_prior_dir(str(name_or_dir))
+    folder, shipped = Path(name_or_dir), packaged_prior_dir(str(name_or_dir))
+    if not folder.is_dir() or (not any(folder.glob("*.pt")) and shipped.is_dir()):  # e.g. a folder 'synth' of run data here: the shipped set
         if not shipped.is_dir():
             raise FileNotFoundError(f"no prior folder {folder} and no shipped prior set {str(name_or_dir)!r}")
         folder = shipped

@@ -11,7 +11,6 @@ import inspect
 import math
 import re
 import time
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -202,7 +201,7 @@ class SeparationExplorer(_Explorer):
     def _separate(self, method: str, i: int) -> Separation:
         mix, rate, c = self.mixes[i], self.rates[i], self.langevin
         gain = level_gain(mix[None], self.priors)[0]  # the level rule of Method.run, which this recorded run bypasses
-        if method == "semi": c = dataclasses.replace(get_method("semi").make_config(priors=self.priors), posterior=self.posterior)
+        if method == "semi": c = get_method("semi").make_config(None, self.priors, posterior=self.posterior)
         if method in ("diffusion", "semi") and self.recordable(i) and c.particles == 1 and gain > 0:
             trajectory = Trajectory()  # (levels, batch 1, particle 1, n_sources, time)
             est = langevin_separate(mix * gain, self.priors, c, generator=torch.Generator().manual_seed(self.seed), callback=trajectory) / gain

@@ -348,8 +348,7 @@ def diffusion_config(recipe: MusdbRecipe, priors) -> LangevinConfig:
     have none over defaults fitted to the priors' noise range (from noise; the step size keeps the toy-tuned `delta / sigma_min**2`)."""
     lo, toy = priors.sigma_min, LangevinConfig()
     fitted = {"init": "noise", "sigma_max": priors.sigma_max, "sigma_min": lo, "delta": toy.delta * (lo / toy.sigma_min) ** 2}
-    tuned = (priors.method_options or {}).get("diffusion")
-    return get_method("diffusion").make_config({**({} if tuned else fitted), **recipe.langevin}, priors)
+    return get_method("diffusion").make_config({**({} if priors.tuned_options("diffusion") else fitted), **recipe.langevin}, priors)
 
 def recipe_pseudo_targets(recipe: MusdbRecipe, priors, length: int, progress: bool = True, device=None) -> Path:
     """The teacher's estimates of `pseudo_targets['n']` training mixes of `length` samples (`posterior_batches`' mixes: no stem is kept), made or

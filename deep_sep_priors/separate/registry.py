@@ -44,7 +44,7 @@ class Method:
             return None
         if config is not None and not isinstance(config, self.config_class):
             raise ValueError(f"method {self.name!r}: config must be a {self.config_class.__name__}, got {type(config).__name__}")
-        tuned = (getattr(priors, "method_options", None) or {}).get(self.name) if config is None else None
+        tuned = PriorSet.of(priors, f"method {self.name!r}").tuned_options(self.name) if priors is not None and config is None else None
         if tuned: config = build_config(self.config_class, tuned, renamed=self.renamed, where=f"the priors' methods.yaml, method {self.name!r}")
         return build_config(self.config_class, options, base=config, renamed=self.renamed, where=f"method {self.name!r}")
 
