@@ -55,7 +55,8 @@ def _shard_path(folder: Path, i: int) -> Path: return folder / f"shard_{i:05d}.p
 def make_pseudo_targets(priors, out, config: PseudoTargetConfig | None = None, progress: bool = True, device=None,
                         mixes: Callable[[int, int], Tensor] | None = None) -> Path:
     """Separate `config.n` (default: `PseudoTargetConfig()`) mixes with the teacher and write them to folder `out`: `manifest.json` and shards
-    `{"mix": (size, time), "estimates": (size, n_sources, time)}`. Resumes a folder made with the same settings; refuses any other.
+    `{"mix": (size, time), "estimates": (size, n_sources, time)}`. Resumes a folder made with the same settings; refuses any other, except a
+    larger `n` where the folder's `n` fills whole shards (its shards stay as they are: more mixes are added, the same as one longer run).
     The mixes: generated toy mixes, or `mixes(shard, size)` -> `(size, config.length)`, a pure function of the shard's index (so that a resumed
     run makes the same files) named by `config.mixes`, e.g. training mixes of the synthetic multitrack set (`30_musdb_recipe`)."""
     priors, config = PriorSet.of(priors, "make_pseudo_targets"), config or PseudoTargetConfig()
@@ -67,9 +68,14 @@ def make_pseudo_targets(priors, out, config: PseudoTargetConfig | None = None, p
     manifest = json.loads(json.dumps({"format": PSEUDO_TARGETS_FORMAT, "config": asdict(config), "sources": priors.names, "sample_rate": priors.sample_rate}))  # as read back
     if (out / "manifest.json").is_file():
         old = json.loads((out / "manifest.json").read_text())
-        changed = sorted(k for k in manifest["config"] if old.get("config", {}).get(k) != manifest["config"][k])
+        old_n = old.get("config", {}).get("n")
+        grows = isinstance(old_n, int) and old_n < config.n and old_n % config.shard_size == 0  # more of the same: every old shard is whole
+        changed = sorted(k for k in manifest["config"] if old.get("config", {}).get(k) != manifest["config"][k] and not (k == "n" and grows))
         changed += [k for k in ("format", "sources", "sample_rate") if old.get(k) != manifest[k]]
-        if changed: raise ValueError(f"{out}: holds pseudo-targets made with other settings ({', '.join(changed)}); use another folder")
+        if changed: raise ValueError(f"{out}: holds pseudo-targets made with other settings ({', '.join(changed)}); use another folder"
+                                     + (" (n may only grow, from a multiple of shard_size)" if changed == ["n"] else ""))
+        if grows:
+            with atomic_write(out / "manifest.json") as tmp: tmp.write_text(json.dumps(manifest, indent=1))
     elif out.exists() and (not out.is_dir() or any(out.iterdir())): raise FileExistsError(f"{out}: exists and is not an empty folder of pseudo-targets")
     else:
         with atomic_write(out / "manifest.json") as tmp: tmp.write_text(json.dumps(manifest, indent=1))
