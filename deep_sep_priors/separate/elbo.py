@@ -249,7 +249,7 @@ def distill_batches(config: ElboConfig, priors: PriorSet, length: int) -> Callab
 
 def main(argv=None) -> None:
     "Console entry point `dsp-train-posterior`."
-    p = training_parser("dsp-train-posterior", "Train the amortised posterior for a set of toy priors on generated toy mixes.", "ElboConfig")
+    p = training_parser("dsp-train-posterior", "Train the amortised posterior for a set of priors: on generated toy mixes, or (--objective distill) on the pseudo-targets of any priors.", "ElboConfig")
     p.add_argument("--priors", default="toy", help="folder of prior checkpoints or a shipped set (default: toy)")
     p.add_argument("--objective", choices=["elbo", "red", "distill", "supervised"], default="elbo",
                    help="elbo, red: mixes only (the ELBO; RED-diff, best with --set init_from=...); distill: a teacher's estimates of mixes (--targets); supervised: (mix, sources) pairs, the upper bound")
@@ -258,9 +258,9 @@ def main(argv=None) -> None:
     with console_errors(p, argv) as args:
         priors = load_priors(args.priors)
         cfg = config_from(ElboConfig, {"objective": args.objective, "targets": args.targets, **parse_overrides(args.set)})
-        toy = ToyConfig(sample_rate=priors.sample_rate, segment_length=args.length, sources=tuple(priors.names))
-        if cfg.objective == "distill": batches = distill_batches(cfg, priors, args.length)
+        if cfg.objective == "distill": batches = distill_batches(cfg, priors, args.length)  # any priors' pseudo-targets, e.g. the synthetic multitrack set's
         else:
+            toy = ToyConfig(sample_rate=priors.sample_rate, segment_length=args.length, sources=tuple(priors.names))
             def batches(step: int):
                 src = toy_sources(cfg.optim.batch_size, toy, seed=10_000_000 + step)
                 return (toy_mix(src), src) if cfg.objective == "supervised" else toy_mix(src)
