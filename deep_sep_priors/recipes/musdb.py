@@ -56,7 +56,7 @@ __all__ = ['STAGES', 'RECIPE_METHODS', 'POSTERIOR', 'TINY_PRIOR', 'TINY_TRAIN', 
 
 # %% ../../nbs/30_musdb_recipe.ipynb #20eabc9d
 STAGES = ("prepare", "train", "likelihood", "posterior", "separate", "evaluate")
-RECIPE_METHODS = ("diffusion", "elbo", "supervised", "nmf", "oracle")  # what the recipe can score beside the floor ("mix"), always scored
+RECIPE_METHODS = ("diffusion", "semi", "elbo", "supervised", "nmf", "oracle")  # what the recipe can score beside the floor ("mix"), always scored
 POSTERIOR = {"net": {"channels": (32, 64, 128, 256, 512), "strides": (4, 4, 4, 4), "blocks": 2, "kernel_size": 5,
                      "bottleneck_dilations": (1, 2, 4, 8), "emb_dim": 128, "sigma_data": 0.5},
              "steps": 50000, "batch_size": 16, "lr": 3e-4, "warmup": 1000, "sigma_start": 1.0, "sigma_end": 0.01, "ckpt_every": 1000}
@@ -87,7 +87,7 @@ class MusdbRecipe:
     prior: str = "score"  # the priors' dsp-train-prior YAML: "score" / "spectral" (configs/musdb_<name>.yaml) or a path
     prior_set: tuple = ()  # extra dsp-train-prior overrides for every stem, e.g. ("optim.steps=1000",)
     sources: tuple = MUSDB_SOURCES  # stems to separate (two or more); the mix is their mean
-    methods: tuple = RECIPE_METHODS  # registry names of the rows beside the floor; elbo / supervised need the posterior stage
+    methods: tuple = ("diffusion", "elbo", "supervised", "nmf", "oracle")  # registry names of the rows beside the floor (RECIPE_METHODS); elbo / semi / supervised need the posterior stage, or (elbo, semi) `priors` with a learned separator of their own
     posterior: dict = field(default_factory=lambda: dict(POSTERIOR))  # ElboConfig fields of the posterior (the objective is set per row)
     posterior_segment: int | None = None  # length of the training mixes in samples (default: the priors' segment_length)
     learned: str = "elbo"  # how the 'elbo' row's posterior learns from mixes only: "elbo" (the seed's objective), "red" (RED-diff) or "distill" (it regresses on the teacher's estimates of training mixes, `pseudo_targets`)
@@ -152,8 +152,8 @@ class MusdbRecipe:
     @property
     def pseudo_targets_dir(self) -> Path: return self.out_dir / "pseudo_targets"
     def row_objective(self, method: str) -> str:
-        "The training objective of the posterior behind the row `method` ('elbo': `learned`; 'supervised': itself)."
-        return self.learned if method == "elbo" else method
+        "The training objective of the posterior behind the row `method` ('elbo' and 'semi', which starts from it: `learned`; 'supervised': itself)."
+        return self.learned if method in ("elbo", "semi") else method
     @property
     def estimates_dir(self) -> Path: return self.out_dir / "estimates"
 
@@ -363,7 +363,7 @@ def train_posteriors(recipe: MusdbRecipe, progress: bool = True) -> dict[str, Pa
     """Train (or resume) the posterior of the 'elbo' row (objective `recipe.learned`; for 'distill' its pseudo-targets first) and, if 'supervised'
     is among the methods, the supervised upper bound; `{row: posterior.pt}`."""
     if _rank()[1] > 1: raise ValueError("the posterior stage runs on one device: start it without torchrun")
-    objectives = [o for o in ("elbo", "supervised") if o in recipe.methods]
+    objectives = [o for o in ("elbo", "supervised") if o in recipe.methods or (o == "elbo" and "semi" in recipe.methods)]  # semi starts from the elbo row's
     if not objectives: return {}
     device = resolve_device(recipe.device)
     priors = load_priors(recipe.prior_set_dir, map_location=device)
@@ -423,12 +423,15 @@ def separators(recipe: MusdbRecipe, device: torch.device) -> dict[str, tuple[Cal
         if method == "diffusion":
             cfg = diffusion_config(recipe, priors)
             out[method] = (chunked(method, cfg, priors.length_multiple), {"langevin": asdict(cfg)})
-        elif method in ("elbo", "supervised"):
-            path = recipe.posterior_file(recipe.row_objective(method))
+        elif method in ("elbo", "semi", "supervised"):
+            path, objective = recipe.posterior_file(recipe.row_objective(method)), recipe.row_objective(method)
+            if not path.is_file() and method != "supervised" and priors.posterior_file is not None:  # none trained here: the priors' own learned separator
+                path, objective = priors.posterior_file, None
             if not path.is_file(): raise FileNotFoundError(f"method {method!r}: no posterior at {path}; run the posterior stage")
-            cfg = m.make_config(posterior=str(path))
-            post = load_posterior_for(cfg, priors, device, recipe.row_objective(method))
-            out[method] = (chunked(method, cfg, math.lcm(priors.length_multiple, post.length_multiple)), {"posterior": str(path), "steps": post.metadata.get("steps")})
+            cfg = m.make_config(None, priors, posterior=str(path))  # semi: the options tuned for these priors (methods.yaml)
+            post = load_posterior_for(cfg, priors, device, objective)
+            settings = {"posterior": str(path), "steps": post.metadata.get("steps"), **({"langevin": asdict(cfg)} if method == "semi" else {})}
+            out[method] = (chunked(method, cfg, math.lcm(priors.length_multiple, post.length_multiple)), settings)
         else:  # NMF (dictionaries from the priors' training data) and the oracle (reads the true stems): whole items
             cfg = m.make_config({"components": recipe.nmf_components, "examples": recipe.nmf_examples, "seed": recipe.seed + 3} if method == "nmf" else None)
             m.prepare(priors, cfg)
