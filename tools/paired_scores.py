@@ -8,15 +8,8 @@ import argparse
 import pandas as pd
 
 from deep_sep_priors.core import console_errors
+from deep_sep_priors.evaluate import label
 from deep_sep_priors.metrics import bootstrap_interval
-from deep_sep_priors.separate.registry import get_method
-
-FLOOR = "mix (floor)"
-
-
-def row_label(name: str) -> str:
-    "The label of a results row: a registered method's label, or the floor ('mix')."
-    return FLOOR if name == "mix" else get_method(name).label
 
 
 def main(argv=None) -> None:
@@ -31,9 +24,9 @@ def main(argv=None) -> None:
         if scores.empty: raise ValueError(f"{args.scores}: no {args.metric!r} scores")
         per_item = scores.groupby(["method", "item"]).value.mean().unstack(0)
         for a, b in zip(args.rows[::2], args.rows[1::2]):
-            missing = [n for n in (a, b) if row_label(n) not in per_item]
+            missing = [n for n in (a, b) if label(n) not in per_item]
             if missing: raise ValueError(f"{args.scores}: no row {missing[0]!r}; it has {sorted(per_item.columns)}")
-            diff = (per_item[row_label(a)] - per_item[row_label(b)]).dropna()
+            diff = (per_item[label(a)] - per_item[label(b)]).dropna()
             lo, hi = bootstrap_interval(diff.to_numpy())
             print(f"{a} - {b}: {diff.mean():+.2f} dB mean {args.metric} [{lo:+.2f}, {hi:+.2f}] ({len(diff)} items)")
 

@@ -360,7 +360,7 @@ def recipe_pseudo_targets(recipe: MusdbRecipe, priors, length: int, progress: bo
     return make_pseudo_targets(priors, recipe.pseudo_targets_dir, config, progress, device, mixes=lambda shard, size: batches(shard)[:size])
 
 def train_posteriors(recipe: MusdbRecipe, progress: bool = True) -> dict[str, Path]:
-    """Train (or resume) the posterior of the 'elbo' row (objective `recipe.learned`; for 'distill' its pseudo-targets first) and, if 'supervised'
+    """Train (or resume) the posterior of the 'elbo' row, also the start of 'semi' (objective `recipe.learned`; for 'distill' its pseudo-targets first) and, if 'supervised'
     is among the methods, the supervised upper bound; `{row: posterior.pt}`."""
     if _rank()[1] > 1: raise ValueError("the posterior stage runs on one device: start it without torchrun")
     objectives = [o for o in ("elbo", "supervised") if o in recipe.methods or (o == "elbo" and "semi" in recipe.methods)]  # semi starts from the elbo row's
@@ -424,7 +424,8 @@ def separators(recipe: MusdbRecipe, device: torch.device) -> dict[str, tuple[Cal
             cfg = diffusion_config(recipe, priors)
             out[method] = (chunked(method, cfg, priors.length_multiple), {"langevin": asdict(cfg)})
         elif method in ("elbo", "semi", "supervised"):
-            path, objective = recipe.posterior_file(recipe.row_objective(method)), recipe.row_objective(method)
+            objective = recipe.row_objective(method)
+            path = recipe.posterior_file(objective)
             if not path.is_file() and method != "supervised" and priors.posterior_file is not None:  # none trained here: the priors' own learned separator
                 path, objective = priors.posterior_file, None
             if not path.is_file(): raise FileNotFoundError(f"method {method!r}: no posterior at {path}; run the posterior stage")

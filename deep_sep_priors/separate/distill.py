@@ -66,6 +66,7 @@ def make_pseudo_targets(priors, out, config: PseudoTargetConfig | None = None, p
     out, method = Path(out), get_method(config.method, separator=True)
     method_config = method.make_config(config.options, priors)  # over the options tuned for these priors (methods.yaml)
     manifest = json.loads(json.dumps({"format": PSEUDO_TARGETS_FORMAT, "config": asdict(config), "sources": priors.names, "sample_rate": priors.sample_rate}))  # as read back
+    write_manifest = True  # a new folder, or one whose n grows, records the settings it now holds
     if (out / "manifest.json").is_file():
         old = json.loads((out / "manifest.json").read_text())
         old_n = old.get("config", {}).get("n")
@@ -74,10 +75,9 @@ def make_pseudo_targets(priors, out, config: PseudoTargetConfig | None = None, p
         changed += [k for k in ("format", "sources", "sample_rate") if old.get(k) != manifest[k]]
         if changed: raise ValueError(f"{out}: holds pseudo-targets made with other settings ({', '.join(changed)}); use another folder"
                                      + (" (n may only grow, from a multiple of shard_size)" if changed == ["n"] else ""))
-        if grows:
-            with atomic_write(out / "manifest.json") as tmp: tmp.write_text(json.dumps(manifest, indent=1))
+        write_manifest = grows
     elif out.exists() and (not out.is_dir() or any(out.iterdir())): raise FileExistsError(f"{out}: exists and is not an empty folder of pseudo-targets")
-    else:
+    if write_manifest:
         with atomic_write(out / "manifest.json") as tmp: tmp.write_text(json.dumps(manifest, indent=1))
     remove_temporaries(out)  # what a killed run left half-written
     method.prepare(priors, method_config)
