@@ -66,19 +66,23 @@ class HarmonicMaskNet(nn.Module):
         if config.stride > 1:  # the blocks on a coarser frequency grid; the input's full-resolution features come back before one fine block
             s, c = config.stride, config.channels
             self.down, self.up, self.fine = nn.Conv2d(c, c, (s, 1), stride=(s, 1)), nn.ConvTranspose2d(c, c, (s, 1), stride=(s, 1)), _Block(c, 1)
-        self.out = nn.Conv2d(config.channels, n_sources, 1)
-        self.to(memory_format=torch.channels_last)
+        self.out = nn.Conv2d(config.channels, n_sources, 1)  # the weights stay in the plain layout: the input's layout picks the convolutions' (`layout`)
 
     def logits(self, spec: Tensor) -> Tensor:
         "Mask logits `(batch, n_sources, freq, frames)` for a mix's complex STFT `(batch, freq, frames)`."
         mag = spec.abs()
         level = mag.pow(2).mean((1, 2), keepdim=True).sqrt() + 1e-8  # level-invariant features
         feats = F.pad(torch.log1p(mag / level), (0, 0, 0, 1))[:, self.stack_index]  # (batch, harmonics, freq, frames)
-        x = self.inp(feats.contiguous(memory_format=torch.channels_last))
+        x = self.inp(feats.contiguous(memory_format=self.layout(spec.device)))
         if self.config.stride == 1: return self.out(self.blocks(x))
         bins = x.shape[-2]
         coarse = self.blocks(self.down(F.pad(x, (0, 0, 0, -bins % self.config.stride))))
         return self.out(self.fine(x + self.up(coarse)[..., :bins, :]))
+
+    def layout(self, device: torch.device) -> torch.memory_format:
+        "The feature maps' memory layout: channels-last while training, on a GPU and for more than 16 channels; else (narrow inference passes on a CPU) the plain one, faster there."
+        narrow_cpu_inference = device.type == "cpu" and not torch.is_grad_enabled() and self.config.channels <= 16
+        return torch.contiguous_format if narrow_cpu_inference else torch.channels_last
 
     def rows_per_pass(self, length: int) -> int:
         "Mixes of `length` samples per pass outside autograd: as many as keep one feature map within ~4 MB (cache-sized; at least one)."
