@@ -49,7 +49,8 @@ class _Block(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         h = F.gelu(self.freq(x))
-        h = h + self.context(h.mean(-1).transpose(1, 2)).transpose(1, 2)[..., None]
+        context = torch.matmul(self.context.weight, h.mean(-1)) + self.context.bias[:, None]  # (batch, channels, freq), contiguous: a cheap add along time
+        h = h + context[..., None]
         return x + self.norm(self.time(F.gelu(h)))
 
 class HarmonicMaskNet(nn.Module):
@@ -72,7 +73,7 @@ class HarmonicMaskNet(nn.Module):
         "Mask logits `(batch, n_sources, freq, frames)` for a mix's complex STFT `(batch, freq, frames)`."
         mag = spec.abs()
         level = mag.pow(2).mean((1, 2), keepdim=True).sqrt() + 1e-8  # level-invariant features
-        feats = F.pad(torch.log1p(mag / level), (0, 0, 0, 1))[:, self.stack_index]  # (batch, harmonics, freq, frames)
+        feats = F.pad(torch.log1p(mag / level), (0, 0, 0, 1)).index_select(1, self.stack_index.flatten()).unflatten(1, self.stack_index.shape)  # (batch, harmonics, freq, frames)
         x = self.inp(feats.contiguous(memory_format=self.layout(spec.device)))
         if self.config.stride == 1: return self.out(self.blocks(x))
         bins = x.shape[-2]

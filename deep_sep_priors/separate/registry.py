@@ -65,10 +65,11 @@ class Method:
         loud = gain[:, 0].nonzero()[:, 0]
         est = mix.new_zeros(mix.shape[0], len(priors), mix.shape[-1])
         if len(loud):
+            if len(loud) == len(mix): loud = slice(None)  # every row: views instead of a gather and a scatter
             gain = gain[loud]  # (loud, 1)
             args = (mix[loud] * gain, priors, config, generator) + ((truth[loud] * gain[:, None],) if self.needs_truth else ())
             out = self.fn(*args)
-            expected = (len(loud), len(priors), mix.shape[-1])
+            expected = (len(gain), len(priors), mix.shape[-1])
             if tuple(out.shape) != expected: raise ValueError(f"method {self.name!r} returned shape {tuple(out.shape)} for mixes {tuple(mix[loud].shape)}; expected {expected}")
             est[loud] = check_audio(out.detach(), name=f"method {self.name!r}: estimates").to(est.dtype) / gain[:, None]
         return est
