@@ -9,8 +9,10 @@ One row per (configuration, threads):
     GFLOP/eval    matmul/conv FLOPs of one set evaluation on a 1-s segment (torch.utils.flop_counter.FlopCounterMode; elementwise ops not counted)
     GFLOP/mix     the evaluations' FLOPs per mix (scaled by the segment lengths actually evaluated); separator work outside the priors not counted
     GFLOP/s       GFLOP/mix / s/mix: what the run achieved
-    s/mix         wall seconds per 1-s mix (mean over the mixes; a batch's time is shared by its mixes; CUDA synchronised)
+    s/mix         wall seconds per 1-s mix (mean over the mixes; a batch's time is shared by its mixes; CUDA synchronised); with --repeat R,
+                  the median over the R passes over the mixes (this shared CPU drifts by 20-40 % within minutes: one pass can land in a slow phase)
     x real time   the real-time factor: seconds of audio separated per second, 1 / s/mix (start-up, e.g. loading a network, excluded)
+    x range       with --repeat: the slowest and the fastest pass's real-time factor
     BASIS/this    the BASIS row's s/mix over this row's, at the same thread count
     bound s       the FLOP-bound time: GFLOP/mix / this machine's peak (a large torch.mm in the run's dtype, at that thread count)
     RSS MB        the process's peak resident memory so far (resource.getrusage); on CUDA also the peak allocated GPU memory of the row
@@ -25,6 +27,7 @@ here it is N(0, sigma_max^2) (`init="noise"`). `--reference-set` changes it (e.g
     python3 tools/bench_separation.py --n 1 --threads 1 --set n_levels=5 mask.steps=5 --reference-n 1
     python3 tools/bench_separation.py --device cuda --n 4 --threads 1 [--bf16]
     python3 tools/bench_separation.py --method elbo --set posterior=toy/distilled --n 16 --threads 1 --no-reference   # the learned separator's real-time factor
+    python3 tools/bench_separation.py --method elbo --set posterior=toy/fast --n 512 --repeat 5 --threads 1 --no-reference   # the same, median of 5 passes
 """
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ import argparse
 import contextlib
 import platform
 import resource
+import statistics
 import sys
 import time
 
@@ -116,29 +120,33 @@ def counting(priors: PriorSet):
 
 
 def measure(label: str, method_name: str, options: dict, priors: PriorSet, mix, sources, flops: dict, peak: float, threads: int, bf16: bool,
-            batch: int = 1) -> dict:
-    "One row: `method_name` with `options` on the mixes of `mix` `(n, time)`, `batch` at a time (seed i for the batch from mix i)."
+            batch: int = 1, repeat: int = 1) -> dict:
+    "One row: `method_name` with `options` on the mixes of `mix` `(n, time)`, `batch` at a time (seed i for the batch from mix i), `repeat` passes (their median)."
     method, device = get_method(method_name), priors.device
     config = method.make_config(options, priors)
     method.prepare(priors, config)  # one-time work (dictionaries, networks) is not timed
     if device.type == "cuda": torch.cuda.reset_peak_memory_stats(device)
-    seconds, scores = [], []
+    passes, scores = [], []
     with counting(priors) as counts:
-        for i in range(0, mix.shape[0], batch):
-            m, s = mix[i:i + batch], sources[i:i + batch]
-            sync(device); t = time.perf_counter()
-            with autocast(device, bf16): est = method.run(m, priors, config, torch.Generator().manual_seed(i), truth=s if method.needs_truth else None)
-            sync(device); seconds.append(time.perf_counter() - t)
-            scores += si_sdr(est.float().cpu(), s.cpu()).mean(-1).tolist()
+        for r in range(repeat):
+            seconds = 0.0
+            for i in range(0, mix.shape[0], batch):
+                m, s = mix[i:i + batch], sources[i:i + batch]
+                sync(device); t = time.perf_counter()
+                with autocast(device, bf16): est = method.run(m, priors, config, torch.Generator().manual_seed(i), truth=s if method.needs_truth else None)
+                sync(device); seconds += time.perf_counter() - t
+                if r == 0: scores += si_sdr(est.float().cpu(), s.cpu()).mean(-1).tolist()
+            passes.append(seconds / mix.shape[0])
     n, k = mix.shape[0], len(priors)
-    rows = {name: sum(counts[name, a][0] for a in COUNTED) / n for name in priors}
-    gflop_mix = sum(c[1] * flops.get(key, 0.0) for key, c in counts.items()) / n
+    rows = {name: sum(counts[name, a][0] for a in COUNTED) / n / repeat for name in priors}
+    gflop_mix = sum(c[1] * flops.get(key, 0.0) for key, c in counts.items()) / n / repeat
     gflop_eval = sum(flops[name, "score"] for name in priors) * SECOND
-    s = sum(seconds) / n
+    s = statistics.median(passes)
     row = {"config": label, "threads": threads, "mixes": n, "batch": batch, "evals/mix": sum(rows.values()) / k,
            "per prior": "/".join(f"{r:g}" for r in rows.values()), "GFLOP/eval": gflop_eval, "GFLOP/mix": gflop_mix,
            "GFLOP/s": gflop_mix / s, "s/mix": s, "x real time": 1 / s, "bound s": gflop_mix / peak, "RSS MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
            "SI-SDR": sum(scores) / n}
+    if repeat > 1: row["x range"] = f"{1 / max(passes):.4g}-{1 / min(passes):.4g}"
     if device.type == "cuda": row["GPU MB"] = torch.cuda.max_memory_allocated(device) / 2**20
     return row
 
@@ -149,6 +157,7 @@ def main(argv=None) -> None:
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="its options, e.g. n_levels=30 mask.steps=50")
     p.add_argument("--n", type=int, default=4, help="one-second validation mixes for the method (default: 4)")
     p.add_argument("--batch", type=int, default=1, help="mixes separated together (default 1; seconds are per mix, the batch's time over its mixes)")
+    p.add_argument("--repeat", type=int, default=1, help="passes over the mixes; s/mix is their median (default 1)")
     p.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="torch and BLAS thread counts to run at (default: 1 2)")
     p.add_argument("--no-reference", action="store_true", help="skip the BASIS reference schedule")
     p.add_argument("--reference-n", type=int, default=1, help="mixes for BASIS, the first of the same ones (default: 1; ~1000 set evaluations a mix)")
@@ -158,7 +167,7 @@ def main(argv=None) -> None:
     p.add_argument("--bf16", action="store_true", help="run the separations under torch.autocast(device, dtype=torch.bfloat16)")
     p.add_argument("--peak-size", type=int, default=4096, help="matrix size of the peak measurement (default: 4096)")
     with console_errors(p, argv) as args:
-        if args.n < 1 or args.batch < 1 or args.reference_n < 0 or min(args.threads) < 1: raise ValueError("--n, --batch and --threads must be >= 1, --reference-n >= 0")
+        if min(args.n, args.batch, args.repeat, *args.threads) < 1 or args.reference_n < 0: raise ValueError("--n, --batch, --repeat and --threads must be >= 1, --reference-n >= 0")
         device = resolve_device(args.device)
         priors = load_priors(args.priors, map_location=device)
         options, basis = parse_overrides(args.set), basis_options(priors, parse_overrides(args.reference_set))
@@ -183,12 +192,12 @@ def main(argv=None) -> None:
                 if n_ref: todo.append(("BASIS" + (f" {' '.join(args.reference_set)}" if args.reference_set else ""), "diffusion", basis, n_ref))
                 for label, name, opts, n in todo:
                     print(f"  running {label} on {n} mix{'es' if n > 1 else ''} ...", file=sys.stderr, flush=True)
-                    rows.append(measure(label, name, opts, priors, mix[:n], sources[:n], flops, peak, threads, args.bf16, args.batch))
+                    rows.append(measure(label, name, opts, priors, mix[:n], sources[:n], flops, peak, threads, args.bf16, args.batch, args.repeat))
                     rows[-1]["peak GFLOP/s"] = peak
                 ref = rows[-1]["s/mix"] if n_ref else None
                 for r in rows[-len(todo):]: r["BASIS/this"] = ref / r["s/mix"] if ref else float("nan")
         table = pd.DataFrame(rows).set_index(["config", "threads"])
-        order = ["mixes", "batch", "evals/mix", "per prior", "GFLOP/eval", "GFLOP/mix", "GFLOP/s", "s/mix", "x real time", "BASIS/this", "bound s", "peak GFLOP/s", "RSS MB", "GPU MB", "SI-SDR"]
+        order = ["mixes", "batch", "evals/mix", "per prior", "GFLOP/eval", "GFLOP/mix", "GFLOP/s", "s/mix", "x real time", "x range", "BASIS/this", "bound s", "peak GFLOP/s", "RSS MB", "GPU MB", "SI-SDR"]
         with pd.option_context("display.width", 250, "display.max_columns", 30, "display.float_format", lambda v: f"{v:.4g}" if abs(v) < 1e4 else f"{v:.0f}"):
             print(table[[c for c in order if c in table]].to_string())
 
