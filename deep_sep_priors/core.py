@@ -28,7 +28,7 @@ from torch import Tensor
 __all__ = ['TEMP_MARK', 'M_TRIM_THRESHOLD', 'M_MMAP_THRESHOLD', 'MALLOC_TUNED', 'USER_ERRORS', 'remove_temporaries',
            'atomic_write', 'atomic_torch_save', 'check_output_folder', 'atomic_folder', 'default_device',
            'resolve_device', 'seed_everything', 'mix_seed', 'limit_threads', 'keep_freed_memory', 'parse_overrides',
-           'coerce_value', 'build_config', 'as_sigma', 'error_line', 'console_errors']
+           'coerce_value', 'build_config', 'as_sigma', 'all_finite', 'error_line', 'console_errors']
 
 # %% ../nbs/00_core.ipynb #64a8fa30
 TEMP_MARK = ".tmp-"  # in the name of every temporary file or folder the atomic writers make: `.<name>.tmp-<random>`
@@ -226,6 +226,11 @@ def as_sigma(sigma, batch: int, like: Tensor) -> Tensor:
     if s.shape != (batch,): raise ValueError(f"sigma: expected a scalar or shape ({batch},), got shape {tuple(s.shape)}")
     if not torch.isfinite(s).all() or (s <= 0).any(): raise ValueError(f"sigma: noise levels must be finite and > 0, got {s.tolist()[:8]}")
     return s
+
+# %% ../nbs/00_core.ipynb #ec98924d
+def all_finite(x: Tensor) -> bool:
+    "Whether every value of `x` is finite (no NaN, no infinity)."
+    return bool(torch.isfinite(x.sum())) or bool(torch.isfinite(x).all())
 
 # %% ../nbs/00_core.ipynb #5920fc16
 USER_ERRORS = (ValueError, OSError, ArithmeticError, yaml.YAMLError, torch.OutOfMemoryError)  # what a user or the environment causes

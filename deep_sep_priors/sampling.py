@@ -11,6 +11,7 @@ from typing import Callable
 import torch
 from torch import Tensor
 
+from .core import all_finite
 from .priors import Prior
 
 # %% auto #0
@@ -35,7 +36,7 @@ class Trajectory(list):
 def _check_start(sigmas, x: Tensor, where: str) -> list[float]:
     sigmas = [float(s) for s in torch.as_tensor(sigmas).flatten()]
     if not sigmas: raise ValueError(f"{where}: empty sigma schedule")
-    if not torch.isfinite(x).all(): raise ValueError(f"{where}: the initial x contains NaN or infinite values")
+    if not all_finite(x): raise ValueError(f"{where}: the initial x contains NaN or infinite values")
     return sigmas
 
 def _levels(values, progress: bool, desc: str):
@@ -51,7 +52,7 @@ def langevin_steps(score_fn: Callable[[Tensor, float], Tensor], x: Tensor, sigma
     for _ in range(n_steps):
         x = x + eta * score_fn(x, sigma)
         if noise: x = x + math.sqrt(2 * eta) * _randn(x, generator)
-    if not torch.isfinite(x).all(): raise FloatingPointError(f"Langevin diverged at sigma={sigma:.4g}; lower delta")
+    if not all_finite(x): raise FloatingPointError(f"Langevin diverged at sigma={sigma:.4g}; lower delta")
     return x
 
 def annealed_langevin(score_fn: Callable[[Tensor, float], Tensor], x: Tensor, sigmas, *, steps_per_level: int = 20,
@@ -84,7 +85,7 @@ def reverse_diffusion(score_fn: Callable[[Tensor, float], Tensor], x: Tensor, si
             b = sigmas[i + 1]
             if noise: x = x + (a**2 - b**2) * score_fn(x, a) + math.sqrt(b**2 * (a**2 - b**2) / a**2) * _randn(x, generator)
             else: x = x + a * (a - b) * score_fn(x, a)
-            if not torch.isfinite(x).all(): raise FloatingPointError(f"reverse_diffusion: diverged at sigma={a:.4g}")
+            if not all_finite(x): raise FloatingPointError(f"reverse_diffusion: diverged at sigma={a:.4g}")
     if final_denoise: x = x + sigmas[-1] ** 2 * score_fn(x, sigmas[-1])
     return x.detach()
 

@@ -22,7 +22,7 @@ import torch
 import torch.distributed as dist
 from torch import Tensor, nn
 
-from .core import atomic_torch_save, atomic_write, build_config, mix_seed, remove_temporaries
+from .core import all_finite, atomic_torch_save, atomic_write, build_config, mix_seed, remove_temporaries
 
 # %% auto #0
 __all__ = ['TRAIN_STATE_FORMAT', 'read_checkpoint', 'Checkpointable', 'OptimConfig', 'RunConfig', 'config_from', 'renamed_keys',
@@ -170,7 +170,7 @@ def _to(batch, device):
     return batch
 
 def _finite(batch) -> bool:
-    if isinstance(batch, Tensor): return not batch.is_floating_point() or bool(torch.isfinite(batch).all())
+    if isinstance(batch, Tensor): return not batch.is_floating_point() or all_finite(batch)
     if isinstance(batch, (tuple, list)): return all(_finite(b) for b in batch)
     return True
 
