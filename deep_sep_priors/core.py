@@ -227,7 +227,7 @@ def as_sigma(sigma, batch: int, like: Tensor) -> Tensor:
     if not torch.isfinite(s).all() or (s <= 0).any(): raise ValueError(f"sigma: noise levels must be finite and > 0, got {s.tolist()[:8]}")
     return s
 
-# %% ../nbs/00_core.ipynb #ec98924d
+# %% ../nbs/00_core.ipynb #c29b5751
 def all_finite(x: Tensor) -> bool:
     "Whether every value of `x` is finite (no NaN, no infinity)."
     return bool(torch.isfinite(x.sum())) or bool(torch.isfinite(x).all())
