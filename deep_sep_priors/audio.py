@@ -12,6 +12,7 @@ import julius
 import numpy as np
 import soundfile as sf
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
 from .core import all_finite, atomic_write
@@ -118,10 +119,29 @@ def istft(spec: Tensor, n_fft: int = 1024, hop_length: int | None = None, length
     if not torch.is_complex(spec): raise ValueError(f"istft: expected a complex spectrogram, got dtype {spec.dtype}")
     if spec.ndim < 2 or spec.shape[-2] != n_fft // 2 + 1:
         raise ValueError(f"istft: expected shape (..., {n_fft // 2 + 1}, frames) for n_fft={n_fft}, got {tuple(spec.shape)}")
-    hop_length = hop_length or n_fft // 4
-    lead = spec.shape[:-2]
+    hop, (lead, frames) = hop_length or n_fft // 4, (spec.shape[:-2], spec.shape[-1])
     window = torch.hann_window(n_fft, device=spec.device, dtype=spec.real.dtype)
-    x = torch.istft(spec.reshape(-1, *spec.shape[-2:]), n_fft, hop_length, window=window, center=center, length=length)
+    spec = spec.reshape(-1, *spec.shape[-2:])
+    not_invertible = f"istft: the window's overlap-add vanishes (hop {hop}, n_fft {n_fft}, {frames} frames for length {length}): not invertible"
+    if n_fft % hop:
+        try: x = torch.istft(spec, n_fft, hop, window=window, center=center, length=length)
+        except RuntimeError as e:
+            if "overlap add" in str(e): raise ValueError(not_invertible) from None
+            raise
+        return x.reshape(*lead, x.shape[-1])
+    overlap = n_fft // hop  # each output hop is the sum of `overlap` frames' pieces
+    pieces = torch.fft.irfft(spec.transpose(-1, -2), n=n_fft).mul_(window).unflatten(-1, (overlap, hop))  # (batch, frames, overlap, hop)
+    x = pieces.new_zeros(pieces.shape[0], frames + overlap - 1, hop)
+    envelope, window_pieces = window.new_zeros(frames + overlap - 1, hop), window.square().view(overlap, hop)  # the window's overlap-add
+    for j in range(overlap):
+        x[:, j:j + frames] += pieces[:, :, j]
+        envelope[j:j + frames] += window_pieces[j]
+    start = n_fft // 2 if center else 0
+    end = x.shape[1] * hop - start if length is None else min(x.shape[1] * hop, start + length)
+    x, envelope = x.flatten(1)[:, start:end], envelope.flatten()[start:end]
+    if (envelope < 1e-11).any(): raise ValueError(not_invertible)
+    x = x / envelope
+    if length is not None and x.shape[-1] < length: x = F.pad(x, (0, length - x.shape[-1]))
     return x.reshape(*lead, x.shape[-1])
 
 # %% ../nbs/01_audio.ipynb #fe28dcac

@@ -18,6 +18,8 @@ from .masks import masked_sources
 __all__ = ['MaskNetConfig', 'HarmonicMaskNet']
 
 # %% ../../nbs/25a_mask_network.ipynb #93be75c1
+_ACTIVATIONS = {"gelu": F.gelu, "relu": F.relu}
+
 @dataclass
 class MaskNetConfig:
     "The mask network's shape (defaults: the toy task, from one prototype; the shipped `toy/supervised_masks` uses `channels=24`, the only other setting run)."
@@ -27,6 +29,9 @@ class MaskNetConfig:
     dilations: tuple = (1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8)  # one residual block per entry: its frequency convolution's dilation (bins)
     hop: int | None = None  # STFT hop (None: n_fft // 4); n_fft // 2 halves the frames, hence the network's cost
     stride: int = 1  # > 1: the blocks see every stride-th bin (a strided convolution in, a transposed one out, one full-resolution block after): ~stride x cheaper
+    input_kernel: int = 3  # size (bins x frames) of the input convolution from the harmonic stack; 1: a third of an 8-channel, 3-block network's FLOPs saved
+    time_kernel: int = 3  # frames seen by each block's convolution along time; 1: a frame-wise block (the time-mean context still sees all frames)
+    activation: str = "gelu"  # the blocks' nonlinearity, "gelu" or "relu" (about 5x cheaper on a CPU: the exact GELU evaluates erf)
 
     def __post_init__(self):
         self.harmonics, self.dilations = tuple(float(h) for h in self.harmonics), tuple(int(d) for d in self.dilations)
@@ -34,24 +39,28 @@ class MaskNetConfig:
         if self.channels < 1 or not self.harmonics or any(h <= 0 for h in self.harmonics) or not self.dilations or any(d < 1 for d in self.dilations):
             raise ValueError(f"MaskNetConfig: need channels >= 1, harmonics > 0 and dilations >= 1, got {self}")
         if self.stride < 1: raise ValueError(f"MaskNetConfig.stride: >= 1, got {self.stride}")
+        for name in ("input_kernel", "time_kernel"):
+            if getattr(self, name) < 1 or getattr(self, name) % 2 == 0: raise ValueError(f"MaskNetConfig.{name}: an odd size >= 1, got {getattr(self, name)}")
+        if self.activation not in _ACTIVATIONS: raise ValueError(f"MaskNetConfig.activation: one of {sorted(_ACTIVATIONS)}, got {self.activation!r}")
         if self.hop is not None and not 0 < self.hop <= self.n_fft // 2:  # a Hann window needs overlap to be inverted (NOLA)
             raise ValueError(f"MaskNetConfig.hop: None or in [1, n_fft // 2 = {self.n_fft // 2}], got {self.hop}")
 
 # %% ../../nbs/25a_mask_network.ipynb #9620b462
 class _Block(nn.Module):
     "Residual block: a dilated convolution along frequency, the time-mean of its output as context, a short convolution along time."
-    def __init__(self, channels: int, dilation: int):
+    def __init__(self, channels: int, dilation: int, activation: str = "gelu", time_kernel: int = 3):
         super().__init__()
+        self.act = _ACTIVATIONS[activation]
         self.freq = nn.Conv2d(channels, channels, (3, 1), padding=(dilation, 0), dilation=(dilation, 1))
         self.context = nn.Linear(channels, channels)
-        self.time = nn.Conv2d(channels, channels, (1, 3), padding=(0, 1))
+        self.time = nn.Conv2d(channels, channels, (1, time_kernel), padding=(0, time_kernel // 2))
         self.norm = nn.GroupNorm(1, channels)
 
     def forward(self, x: Tensor) -> Tensor:
-        h = F.gelu(self.freq(x))
+        h = self.act(self.freq(x))
         context = torch.matmul(self.context.weight, h.mean(-1)) + self.context.bias[:, None]  # (batch, channels, freq), contiguous: a cheap add along time
         h = h + context[..., None]
-        return x + self.norm(self.time(F.gelu(h)))
+        return x + self.norm(self.time(self.act(h)))
 
 class HarmonicMaskNet(nn.Module):
     "Mask logits `(batch, n_sources, freq, frames)` for the STFT of a mix, from its harmonic stack; `forward` gives the sources."
@@ -62,11 +71,11 @@ class HarmonicMaskNet(nn.Module):
         bins = config.n_fft // 2 + 1
         index = torch.stack([(torch.arange(bins) * h).round().long() for h in config.harmonics])  # (harmonics, bins)
         self.register_buffer("stack_index", index.clamp(max=bins), persistent=False)  # bin `bins` is a zero pad: above Nyquist
-        self.inp = nn.Conv2d(len(config.harmonics), config.channels, 3, padding=1)
-        self.blocks = nn.Sequential(*[_Block(config.channels, d) for d in config.dilations])
+        self.inp = nn.Conv2d(len(config.harmonics), config.channels, config.input_kernel, padding=config.input_kernel // 2)
+        self.blocks = nn.Sequential(*[_Block(config.channels, d, config.activation, config.time_kernel) for d in config.dilations])
         if config.stride > 1:  # the blocks on a coarser frequency grid; the input's full-resolution features come back before one fine block
             s, c = config.stride, config.channels
-            self.down, self.up, self.fine = nn.Conv2d(c, c, (s, 1), stride=(s, 1)), nn.ConvTranspose2d(c, c, (s, 1), stride=(s, 1)), _Block(c, 1)
+            self.down, self.up, self.fine = nn.Conv2d(c, c, (s, 1), stride=(s, 1)), nn.ConvTranspose2d(c, c, (s, 1), stride=(s, 1)), _Block(c, 1, config.activation, config.time_kernel)
         self.out = nn.Conv2d(config.channels, n_sources, 1)  # the weights stay in the plain layout: the input's layout picks the convolutions' (`layout`)
 
     def logits(self, spec: Tensor) -> Tensor:
