@@ -28,6 +28,8 @@ here it is N(0, sigma_max^2) (`init="noise"`). `--reference-set` changes it (e.g
     python3 tools/bench_separation.py --device cuda --n 4 --threads 1 [--bf16]
     python3 tools/bench_separation.py --method elbo --set posterior=toy/distilled --n 16 --threads 1 --no-reference   # the learned separator's real-time factor
     python3 tools/bench_separation.py --method elbo --set posterior=toy/fast --n 512 --repeat 5 --threads 1 --no-reference   # the same, median of 5 passes
+    python3 tools/bench_separation.py --method elbo --set posterior=toy/fast --versus posterior=toy/fast_v2 --n 512 --repeat 5 --threads 1 --no-reference
+        # two networks in turns, pass by pass: the fair comparison on a CPU whose speed drifts
 """
 from __future__ import annotations
 
@@ -119,42 +121,53 @@ def counting(priors: PriorSet):
             for attr in COUNTED: p.__dict__.pop(attr, None)
 
 
-def measure(label: str, method_name: str, options: dict, priors: PriorSet, mix, sources, flops: dict, peak: float, threads: int, bf16: bool,
-            batch: int = 1, repeat: int = 1) -> dict:
-    "One row: `method_name` with `options` on the mixes of `mix` `(n, time)`, `batch` at a time (seed i for the batch from mix i), `repeat` passes (their median)."
-    method, device = get_method(method_name), priors.device
-    config = method.make_config(options, priors)
-    method.prepare(priors, config)  # one-time work (dictionaries, networks) is not timed
+def measure(entries: list[tuple[str, str, dict]], priors: PriorSet, mix, sources, flops: dict, peak: float, threads: int, bf16: bool,
+            batch: int = 1, repeat: int = 1) -> list[dict]:
+    """One row per `(label, method_name, options)` of `entries` on the mixes of `mix` `(n, time)`, `batch` at a time (seed i for the batch
+    from mix i), `repeat` passes (their median). The entries take turns pass by pass, so that the CPU's drift hits them alike."""
+    device, n, k = priors.device, mix.shape[0], len(priors)
+    runs = []
+    for label, method_name, options in entries:
+        method = get_method(method_name)
+        config = method.make_config(options, priors)
+        method.prepare(priors, config)  # one-time work (dictionaries, networks) is not timed
+        runs.append({"label": label, "method": method, "config": config, "passes": [], "scores": [], "counts": {}})
     if device.type == "cuda": torch.cuda.reset_peak_memory_stats(device)
-    passes, scores = [], []
     with counting(priors) as counts:
         for r in range(repeat):
-            seconds = 0.0
-            for i in range(0, mix.shape[0], batch):
-                m, s = mix[i:i + batch], sources[i:i + batch]
-                sync(device); t = time.perf_counter()
-                with autocast(device, bf16): est = method.run(m, priors, config, torch.Generator().manual_seed(i), truth=s if method.needs_truth else None)
-                sync(device); seconds += time.perf_counter() - t
-                if r == 0: scores += si_sdr(est.float().cpu(), s.cpu()).mean(-1).tolist()
-            passes.append(seconds / mix.shape[0])
-    n, k = mix.shape[0], len(priors)
-    rows = {name: sum(counts[name, a][0] for a in COUNTED) / n / repeat for name in priors}
-    gflop_mix = sum(c[1] * flops.get(key, 0.0) for key, c in counts.items()) / n / repeat
-    gflop_eval = sum(flops[name, "score"] for name in priors) * SECOND
-    s = statistics.median(passes)
-    row = {"config": label, "threads": threads, "mixes": n, "batch": batch, "evals/mix": sum(rows.values()) / k,
-           "per prior": "/".join(f"{r:g}" for r in rows.values()), "GFLOP/eval": gflop_eval, "GFLOP/mix": gflop_mix,
-           "GFLOP/s": gflop_mix / s, "s/mix": s, "x real time": 1 / s, "bound s": gflop_mix / peak, "RSS MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-           "SI-SDR": sum(scores) / n}
-    if repeat > 1: row["x range"] = f"{1 / max(passes):.4g}-{1 / min(passes):.4g}"
-    if device.type == "cuda": row["GPU MB"] = torch.cuda.max_memory_allocated(device) / 2**20
-    return row
+            for run in runs:
+                before, seconds = {key: list(c) for key, c in counts.items()}, 0.0
+                for i in range(0, n, batch):
+                    m, s = mix[i:i + batch], sources[i:i + batch]
+                    sync(device); t = time.perf_counter()
+                    with autocast(device, bf16):
+                        est = run["method"].run(m, priors, run["config"], torch.Generator().manual_seed(i), truth=s if run["method"].needs_truth else None)
+                    sync(device); seconds += time.perf_counter() - t
+                    if r == 0: run["scores"] += si_sdr(est.float().cpu(), s.cpu()).mean(-1).tolist()
+                run["passes"].append(seconds / n)
+                for key, c in counts.items(): run["counts"][key] = [a + b - b0 for a, b, b0 in zip(run["counts"].get(key, [0, 0]), c, before[key])]
+    rows = []
+    for run in runs:
+        got = run["counts"]
+        per_prior = {name: sum(got[name, a][0] for a in COUNTED) / n / repeat for name in priors}
+        gflop_mix = sum(c[1] * flops.get(key, 0.0) for key, c in got.items()) / n / repeat
+        s = statistics.median(run["passes"])
+        row = {"config": run["label"], "threads": threads, "mixes": n, "batch": batch, "evals/mix": sum(per_prior.values()) / k,
+               "per prior": "/".join(f"{r:g}" for r in per_prior.values()), "GFLOP/eval": sum(flops[name, "score"] for name in priors) * SECOND,
+               "GFLOP/mix": gflop_mix, "GFLOP/s": gflop_mix / s, "s/mix": s, "x real time": 1 / s, "bound s": gflop_mix / peak,
+               "RSS MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "SI-SDR": sum(run["scores"]) / n}
+        if repeat > 1: row["x range"] = f"{1 / max(run['passes']):.4g}-{1 / min(run['passes']):.4g}"
+        if device.type == "cuda": row["GPU MB"] = torch.cuda.max_memory_allocated(device) / 2**20
+        rows.append(row)
+    return rows
 
 
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(prog="bench_separation", description=__doc__.split("\n\n")[0])
     p.add_argument("--method", default="diffusion", help="the registered method to benchmark (default: diffusion)")
     p.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE", help="its options, e.g. n_levels=30 mask.steps=50")
+    p.add_argument("--versus", nargs="*", action="append", default=[], metavar="KEY=VALUE",
+                   help="another configuration of the same method (repeatable), timed in turns with --set pass by pass, e.g. --versus posterior=toy/fast_v2")
     p.add_argument("--n", type=int, default=4, help="one-second validation mixes for the method (default: 4)")
     p.add_argument("--batch", type=int, default=1, help="mixes separated together (default 1; seconds are per mix, the batch's time over its mixes)")
     p.add_argument("--repeat", type=int, default=1, help="passes over the mixes; s/mix is their median (default 1)")
@@ -171,7 +184,8 @@ def main(argv=None) -> None:
         device = resolve_device(args.device)
         priors = load_priors(args.priors, map_location=device)
         options, basis = parse_overrides(args.set), basis_options(priors, parse_overrides(args.reference_set))
-        get_method(args.method).make_config(options)  # bad options fail before any work
+        versus = [parse_overrides(v) for v in args.versus]
+        for o in (options, *versus): get_method(args.method).make_config(o)  # bad options fail before any work
         n_ref = 0 if args.no_reference else min(args.reference_n, args.n)
         mix, sources = toy_test_set(args.n, ToyConfig(sample_rate=priors.sample_rate, segment_length=SECOND), seed=VALIDATION_SEED)
         mix, sources = mix.to(device), sources.to(device)
@@ -188,14 +202,16 @@ def main(argv=None) -> None:
             with limit_threads(threads):
                 peak = peak_gflops(device, dtype, args.peak_size)
                 print(f"threads {threads}: peak {peak:.1f} GFLOP/s ({str(dtype).removeprefix('torch.')} mm {args.peak_size}^2)", flush=True)
-                todo = [(f"{args.method} {' '.join(args.set)}".strip(), args.method, options, args.n)]
-                if n_ref: todo.append(("BASIS" + (f" {' '.join(args.reference_set)}" if args.reference_set else ""), "diffusion", basis, n_ref))
-                for label, name, opts, n in todo:
-                    print(f"  running {label} on {n} mix{'es' if n > 1 else ''} ...", file=sys.stderr, flush=True)
-                    rows.append(measure(label, name, opts, priors, mix[:n], sources[:n], flops, peak, threads, args.bf16, args.batch, args.repeat))
-                    rows[-1]["peak GFLOP/s"] = peak
+                todo = [[(f"{args.method} {' '.join(o)}".strip(), args.method, parse_overrides(o)) for o in (args.set, *args.versus)]]
+                if n_ref: todo.append([("BASIS" + (f" {' '.join(args.reference_set)}" if args.reference_set else ""), "diffusion", basis)])
+                added = 0
+                for entries, n in zip(todo, (args.n, n_ref)):
+                    print(f"  running {', '.join(e[0] for e in entries)} on {n} mix{'es' if n > 1 else ''} ...", file=sys.stderr, flush=True)
+                    new_rows = measure(entries, priors, mix[:n], sources[:n], flops, peak, threads, args.bf16, args.batch, args.repeat)
+                    for r in new_rows: r["peak GFLOP/s"] = peak
+                    rows += new_rows; added += len(new_rows)
                 ref = rows[-1]["s/mix"] if n_ref else None
-                for r in rows[-len(todo):]: r["BASIS/this"] = ref / r["s/mix"] if ref else float("nan")
+                for r in rows[-added:]: r["BASIS/this"] = ref / r["s/mix"] if ref else float("nan")
         table = pd.DataFrame(rows).set_index(["config", "threads"])
         order = ["mixes", "batch", "evals/mix", "per prior", "GFLOP/eval", "GFLOP/mix", "GFLOP/s", "s/mix", "x real time", "x range", "BASIS/this", "bound s", "peak GFLOP/s", "RSS MB", "GPU MB", "SI-SDR"]
         with pd.option_context("display.width", 250, "display.max_columns", 30, "display.float_format", lambda v: f"{v:.4g}" if abs(v) < 1e4 else f"{v:.0f}"):
