@@ -76,7 +76,7 @@ def posterior_path(name_or_path) -> Path:
     """A posterior checkpoint: an existing file, or a shipped one by name: 'toy' (the ELBO posterior for the shipped toy priors,
     `checkpoints/toy_posterior/elbo.pt`), 'toy/supervised' (the same network trained supervised: an upper bound, not a method), 'toy/supervised_masks'
     (the mask network trained supervised: the upper bound), 'toy/distilled' (the mask network distilled from the sampler `semi` on mixes only: the default),
-    'toy/distilled_diffusion' (its first version, distilled from `diffusion`), 'toy/fast' (8 channels, 3 blocks, distilled from `semi`: about 100x real time on one CPU thread), 'toy/fast_v1' and 'toy/fast_v2' (its earlier versions: 8 channels and 4 blocks; 10 channels and 3 blocks)
+    'toy/distilled_diffusion' (its first version, distilled from `diffusion`), 'toy/fast' (8 channels, 3 frame-wise blocks, distilled from `semi`: 146-166x real time on one CPU thread), 'toy/fast_v1', 'toy/fast_v2' and 'toy/fast_v3' (its earlier versions: 8 channels and 4 blocks; 10 channels and 3 blocks; 8 channels and 3 blocks with 3x3 input and time convolutions and GELUs)
     or 'synth/distilled' (the music priors' learned separator: the mask network distilled from `diffusion` on mixes of the synthetic multitrack set)."""
     path = Path(name_or_path)
     if path.is_file(): return path
