@@ -133,10 +133,10 @@ def measure(entries: list[tuple[str, str, dict]], priors: PriorSet, mix, sources
         method.prepare(priors, config)  # one-time work (dictionaries, networks) is not timed
         runs.append({"label": label, "method": method, "config": config, "passes": [], "scores": [], "counts": {}})
     if device.type == "cuda": torch.cuda.reset_peak_memory_stats(device)
-    with counting(priors) as counts:
-        for r in range(repeat):
-            for run in runs:
-                before, seconds = {key: list(c) for key, c in counts.items()}, 0.0
+    for r in range(repeat):
+        for run in runs:
+            seconds = 0.0
+            with counting(priors) as counts:  # this pass's evaluations, added to the run's below
                 for i in range(0, n, batch):
                     m, s = mix[i:i + batch], sources[i:i + batch]
                     sync(device); t = time.perf_counter()
@@ -144,8 +144,8 @@ def measure(entries: list[tuple[str, str, dict]], priors: PriorSet, mix, sources
                         est = run["method"].run(m, priors, run["config"], torch.Generator().manual_seed(i), truth=s if run["method"].needs_truth else None)
                     sync(device); seconds += time.perf_counter() - t
                     if r == 0: run["scores"] += si_sdr(est.float().cpu(), s.cpu()).mean(-1).tolist()
-                run["passes"].append(seconds / n)
-                for key, c in counts.items(): run["counts"][key] = [a + b - b0 for a, b, b0 in zip(run["counts"].get(key, [0, 0]), c, before[key])]
+            run["passes"].append(seconds / n)
+            for key, c in counts.items(): run["counts"][key] = [a + b for a, b in zip(run["counts"].get(key, [0, 0]), c)]
     rows = []
     for run in runs:
         got = run["counts"]
@@ -202,7 +202,7 @@ def main(argv=None) -> None:
             with limit_threads(threads):
                 peak = peak_gflops(device, dtype, args.peak_size)
                 print(f"threads {threads}: peak {peak:.1f} GFLOP/s ({str(dtype).removeprefix('torch.')} mm {args.peak_size}^2)", flush=True)
-                todo = [[(f"{args.method} {' '.join(o)}".strip(), args.method, parse_overrides(o)) for o in (args.set, *args.versus)]]
+                todo = [[(f"{args.method} {' '.join(words)}".strip(), args.method, o) for words, o in zip((args.set, *args.versus), (options, *versus))]]
                 if n_ref: todo.append([("BASIS" + (f" {' '.join(args.reference_set)}" if args.reference_set else ""), "diffusion", basis)])
                 added = 0
                 for entries, n in zip(todo, (args.n, n_ref)):
